@@ -1,0 +1,26 @@
+"""The namespaces of the evkg graph and of the vocabularies it reuses."""
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+EVKG = Namespace("https://w3id.org/evkg/ontology#")
+RES = Namespace("https://w3id.org/evkg/resource/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+
+SRC = Namespace(RES + "source/")
+PART = Namespace(RES + "part/")
+REF = Namespace(RES + "reference/")
+REVIEW = RES.review
+
+PREFIXES = {
+    "evkg": EVKG, "res": RES, "jur": Namespace(RES + "jurisdiction/"), "body": Namespace(RES + "body/"),
+    "law": Namespace(RES + "law/"), "gl": Namespace(RES + "guideline/"), "std": Namespace(RES + "standard/"),
+    "pw": Namespace(RES + "pathway/"), "cls": Namespace(RES + "class/"), "cv": Namespace(RES + "concept/"),
+    "pos": Namespace(RES + "position/"), "src": SRC, "ref": REF, "part": PART, "ent": Namespace(RES + "entity/"),
+    "org": ORG, "eli": ELI, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "owl": OWL, "rdf": RDF,
+    "rdfs": RDFS, "xsd": XSD,
+}
+
+__all__ = ["EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "PREFIXES",
+           "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]
