@@ -1,0 +1,250 @@
+"""Facts of the review, one test each, checked against the built graph (the paper is the oracle)."""
+
+from decimal import Decimal
+
+import pytest
+
+from conftest import iri
+
+
+def values(select, query, var):
+    return {r[var] for r in select(query)}
+
+
+# --- dates as precise as the text -------------------------------------------------------------
+
+@pytest.mark.parametrize("law, prop, value, datatype", [
+    ("law:kr-advanced-regenerative-bio-act", "eli:date_document", "2019-08", "gYearMonth"),        # §3.4 enacted August 2019
+    ("law:kr-advanced-regenerative-bio-act", "eli:first_date_entry_in_force", "2025-02", "gYearMonth"),  # in effect February 2025
+    ("law:jp-asrm", "eli:date_document", "2014-11", "gYearMonth"),                                 # §3.3 ASRM, November 2014
+    ("law:in-ndctr-2019", "eli:date_document", "2019", "gYear"),                                   # §3.7 NDCTR 2019
+    ("law:in-dca-1940", "eli:date_document", "1940", "gYear"),                                     # Drugs and Cosmetics Act, 1940
+    ("law:uk-mhctr-2004", "eli:date_document", "2004", "gYear"),                                   # Table 2 MHCTR 2004
+    ("law:uk-mhctr-amendment-2024", "eli:date_document", "2024", "gYear"),                         # Table 2 amend 2024
+    ("law:eu-reg-1394-2007", "eli:date_document", "2007-11-13", "date"),                           # reference 89 title
+    ("law:eu-reg-536-2014", "eli:date_document", "2014-04-16", "date"),                            # reference 90 title
+])
+def test_instrument_dates(select, law, prop, value, datatype):
+    rows = select(f"SELECT ?d (DATATYPE(?d) AS ?t) WHERE {{ <{iri(law)}> {prop} ?d }}")
+    assert [(r["d"], r["t"]) for r in rows] == [(value, f"http://www.w3.org/2001/XMLSchema#{datatype}")]
+
+
+def test_pmd_act_has_no_guessed_date(select):
+    # §3.3 attaches "enacted in November 2014" to the ASRM; the PMD Act gets no date of its own.
+    assert select(f"SELECT ?d WHERE {{ <{iri('law:jp-pmd-act')}> eli:date_document ?d }}") == []
+
+
+def test_guideline_and_regime_years(select):
+    assert values(select, "SELECT ?d WHERE { gl:icmr-stem-cell-guidelines-2017 <http://purl.org/dc/terms/date> ?d }", "d") == {"2017"}
+    assert values(select, "SELECT ?d WHERE { pw:CN-dual-track evkg:since ?d }", "d") == {"2017"}
+    assert values(select, "SELECT ?d WHERE { ?p a evkg:RegulatedScopePosition ; evkg:jurisdiction jur:AU ; evkg:since ?d }", "d") == {"2019"}
+
+
+# --- authorities and sub-bodies ----------------------------------------------------------------
+
+@pytest.mark.parametrize("unit, parent", [("body:CBER", "body:FDA"), ("body:CDER", "body:FDA"), ("body:CAT", "body:EMA")])
+def test_units(select, unit, parent):
+    assert select(f"SELECT * WHERE {{ <{iri(unit)}> org:unitOf <{iri(parent)}> }}") == [{}]
+
+
+def test_india_bodies(select):
+    assert select("SELECT * WHERE { body:CDSCO evkg:overseenBy body:MoHFW . body:DCGI evkg:headsOrganization body:CDSCO }") == [{}]
+    ethics = values(select, "SELECT ?b WHERE { pos:IN-auth-sec3.7-ethics evkg:authority ?b }", "b")
+    assert ethics == {iri("body:IN-IC-SCR"), iri("body:IN-IEC")}
+
+
+def test_cber_cder_split_depends_on_application(select):
+    rows = select("""SELECT ?b ?c WHERE { ?p a evkg:AuthorityPosition ; evkg:jurisdiction jur:US ;
+                     evkg:authority ?b ; evkg:condition ?c ; prov:wasDerivedFrom src:sec-3_r42 }""")
+    assert {r["b"] for r in rows} == {iri("body:CBER"), iri("body:CDER")}
+
+
+def test_korea_nifds_issues_guidelines(select):
+    assert values(select, "SELECT ?b WHERE { gl:kr-ev-guidelines evkg:issuedBy ?b }", "b") == {iri("body:MFDS"), iri("body:NIFDS")}
+
+
+def test_taiwan_cde_supports_tfda(select):
+    assert select("SELECT * WHERE { body:TFDA evkg:supportedBy body:TW-CDE }") == [{}]
+
+
+# --- classification ------------------------------------------------------------------------------
+
+def test_two_classification_strategies(select):
+    assert values(select, "SELECT ?b WHERE { ?b a evkg:ClassificationBasis }", "b") == {
+        iri("cv:basis-cargo-function"), iri("cv:basis-source-manufacture")}
+
+
+def test_source_based_and_cargo_based_jurisdictions(select):
+    q = "SELECT ?j WHERE { ?j evkg:followsClassificationBasis <%s> }"
+    assert values(select, q % iri("cv:basis-source-manufacture"), "j") == {iri("jur:JP"), iri("jur:KR"), iri("jur:TW")}
+    assert values(select, q % iri("cv:basis-cargo-function"), "j") == {iri("jur:US"), iri("jur:EU")}
+
+
+def test_engineered_evs_risk_based(select):
+    rows = select("""SELECT ?c WHERE { ?p a evkg:ClassificationPosition ; evkg:productScope cv:scope-engineered-ev ;
+                     evkg:classifiedAs ?c ; evkg:modality cv:modality-possible }""")
+    assert {r["c"] for r in rows} == {iri("cls:biologic"), iri("cls:combination-product"), iri("cls:gtmp")}
+    assert select("""SELECT * WHERE { pos:US-class-sec3-engineered evkg:classifiedAs cls:US-biologic ;
+                     evkg:legalBasis law:us-phs-act }""") == [{}]
+
+
+def test_us_undecided_between_biologic_and_delivery_system(select):
+    rows = select("SELECT ?c WHERE { ?p evkg:jurisdiction jur:US ; evkg:modality cv:modality-undecided ; evkg:classifiedAs ?c }")
+    assert {r["c"] for r in rows} == {iri("cls:biologic"), iri("cls:drug-delivery-system")}
+
+
+def test_conditions_are_data(select):
+    rows = select("""SELECT ?j ?basis WHERE { ?p a evkg:ClassificationPosition ; evkg:jurisdiction ?j ;
+                     evkg:classifiedAs/skos:broader* cls:atmp ; evkg:condition/evkg:conditionBasis ?basis ;
+                     prov:wasDerivedFrom src:tab-1 }""")
+    assert {(r["j"], r["basis"]) for r in rows} == {
+        (iri("jur:CH"), iri("cv:basis-source-manufacture")), (iri("jur:UK"), iri("cv:basis-source-manufacture"))}
+
+
+# --- pathways ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pathway, authority", [
+    ("pw:US-IND", "body:FDA"), ("pw:US-BLA", "body:FDA"), ("pw:EU-CTA", "body:EMA"), ("pw:JP-CTN", "body:PMDA"),
+    ("pw:KR-IND", "body:MFDS"), ("pw:TW-IND", "body:TFDA"), ("pw:IN-CTA", "body:CDSCO"), ("pw:AU-CTN", "body:TGA"),
+    ("pw:AU-CTX", "body:TGA"), ("pw:CN-IND", "body:NMPA"), ("pw:CH-CTA", "body:Swissmedic"), ("pw:UK-CTA", "body:MHRA"),
+])
+def test_pathway_receiving_authority(select, pathway, authority):
+    assert values(select, f"SELECT ?a WHERE {{ <{iri(pathway)}> evkg:receivingAuthority ?a }}", "a") == {iri(authority)}
+
+
+def test_pathway_details(select):
+    assert select("SELECT * WHERE { pw:US-IND evkg:precedes pw:US-BLA ; evkg:reviewBody body:CBER }") == [{}]
+    assert select("SELECT * WHERE { pw:EU-CTA evkg:submissionSystem pw:CTIS ; evkg:legalBasis law:eu-reg-536-2014 }") == [{}]
+    assert select("SELECT * WHERE { pw:UK-CTA evkg:submissionSystem pw:IRAS ; evkg:ethicsReview body:UK-REC }") == [{}]
+    assert select("SELECT * WHERE { pw:AU-CTN evkg:ethicsReview body:AU-HREC . pw:AU-CTX evkg:ethicsReview body:AU-HREC }") == [{}]
+    assert select("SELECT * WHERE { pw:KR-IND evkg:ethicsReview body:KR-IRB ; evkg:pathwayStandard std:ich-gcp }") == [{}]
+    assert values(select, "SELECT ?d WHERE { pw:CH-CTA evkg:dossierStructure ?d }", "d") == {"eDok_KLV"}
+
+
+def test_expedited_routes(select):
+    rows = select("SELECT ?j WHERE { ?p a evkg:ExpeditedPathway ; evkg:jurisdiction ?j }")
+    assert {r["j"] for r in rows} == {iri("jur:JP"), iri("jur:TW"), iri("jur:CN")}
+    assert values(select, "SELECT ?l WHERE { pw:JP-conditional-approval evkg:legalBasis ?l }", "l") == {
+        iri("law:jp-pmd-act"), iri("law:jp-asrm")}
+
+
+def test_china_dual_track_tracks(select):
+    assert values(select, "SELECT ?t WHERE { pw:CN-dual-track evkg:hasComponent ?t }", "t") == {
+        iri("pw:CN-investigator-initiated"), iri("pw:CN-commercial-trial")}
+
+
+# --- market, cosmetics, named examples --------------------------------------------------------------
+
+def test_cosmetic_use_status(select):
+    rows = select("SELECT ?j ?s WHERE { ?j evkg:hasCosmeticUseStatus ?s }")
+    got = {(r["j"], r["s"]) for r in rows}
+    assert (iri("jur:EU"), iri("cv:cosmetic-prohibited")) in got
+    assert (iri("jur:TW"), iri("cv:cosmetic-permitted")) in got
+    assert (iri("jur:UK"), iri("cv:cosmetic-none-approved")) in got
+    assert select("SELECT * WHERE { pos:EU-cosmetic-sec3.2 evkg:legalBasis law:eu-reg-1223-2009 ; prov:wasDerivedFrom src:sec-3.2_r54 }") == [{}]
+
+
+def test_sne_bio_trial(select):
+    rows = select("""SELECT ?phase ?sponsor ?by WHERE { ?d a evkg:RegulatoryDecision ; evkg:concerns ?t ; evkg:decisionBy ?by .
+                     ?t a evkg:ClinicalTrial ; evkg:phase ?phase ; evkg:sponsor ?sponsor }""")
+    assert {"phase": "1b", "sponsor": iri("body:SnE-Bio"), "by": iri("body:MFDS")} in rows
+
+
+def test_exoone_cosmetic_approval(select):
+    rows = select("""SELECT ?by WHERE { ent:decision-exoone-cosmetic evkg:decisionBy ?by ;
+                     evkg:decisionKind cv:decision-cosmetic-ingredient-approval }""")
+    assert {r["by"] for r in rows} == {iri("body:TW-MOHW"), iri("body:TFDA")}
+
+
+def test_china_fast_track_count(select):
+    rows = select("""SELECT ?n ?q ?y WHERE { ?c a evkg:ProductCount ; evkg:jurisdiction jur:CN ;
+                     evkg:count ?n ; evkg:countQualifier ?q ; evkg:asOf ?y }""")
+    assert rows == [{"n": "40", "q": "more than", "y": "2023"}]
+
+
+def test_no_approved_products(select):
+    rows = select("SELECT DISTINCT ?j WHERE { ?p evkg:approvalStatus cv:approval-none-approved ; evkg:jurisdiction ?j }")
+    assert {r["j"] for r in rows} == {iri("jur:US"), iri("jur:UK")}
+
+
+# --- alignments and harmonization ---------------------------------------------------------------
+
+@pytest.mark.parametrize("jur, target", [
+    ("jur:CH", "law:eu-reg-1394-2007"), ("jur:TW", "gl:misev2018"), ("jur:UK", "body:ISEV"), ("jur:CH", "body:ISEV"),
+    ("jur:TW", "jur:JP"), ("jur:TW", "jur:KR"), ("jur:UK", "body:EMA"), ("jur:CN", "std:pics-gmp"),
+])
+def test_alignments(ask, jur, target):
+    assert ask(f"ASK {{ ?p a evkg:AlignmentPosition ; evkg:jurisdiction <{iri(jur)}> ; evkg:alignsWith <{iri(target)}> }}")
+
+
+def test_harmonization_instruments(select):
+    rows = select("SELECT ?i WHERE { pos:INT-harm-sec3-ich-who evkg:instrument ?i }")
+    assert {r["i"] for r in rows} == {iri("gl:ich-q5e"), iri("gl:who-draft-vesicle-guidance")}
+    assert select("SELECT * WHERE { gl:who-draft-vesicle-guidance evkg:isDraft true ; evkg:issuedBy body:WHO }") == [{}]
+
+
+def test_ich_core_guidelines_hold_in_all_ten(select):
+    rows = select("SELECT ?j WHERE { ?j evkg:referencesGuideline gl:ich-e6 . ?j evkg:referencesGuideline gl:ich-q5a }")
+    assert len({r["j"] for r in rows}) == 10
+
+
+# --- §1 markers, trials and shares -------------------------------------------------------------------
+
+def test_exosome_markers(select):
+    labels = values(select, "SELECT ?l WHERE { ?m evkg:appliesTo cv:bio-exosome ; rdfs:label ?l }", "l")
+    for marker in ("CD9", "CD63", "CD81", "Alix", "TSG101"):
+        assert any(marker.lower() in l.lower() for l in labels), marker
+
+
+def test_exosome_size(select):
+    rows = select("SELECT ?a ?b WHERE { cv:bio-exosome evkg:sizeMinNm ?a ; evkg:sizeMaxNm ?b }")
+    assert [(Decimal(r["a"]), Decimal(r["b"])) for r in rows] == [(Decimal(30), Decimal(100))]
+
+
+FIGURE_2 = {"CN": 61, "US": 17, "JP": 7, "IN": 4, "KR": 3, "AU": 3, "UK": 3, "EU": 1, "TW": 1}
+
+
+def test_figure_2_shares(select):
+    rows = select("SELECT ?j ?s WHERE { ?p a evkg:TrialSharePosition ; evkg:jurisdiction ?j ; evkg:statedSharePercent ?s }")
+    assert {r["j"].rsplit("/", 1)[1]: Decimal(r["s"]) for r in rows} == {k: Decimal(v) for k, v in FIGURE_2.items()}
+    below = select("SELECT ?s WHERE { ?p evkg:jurisdiction jur:CH ; evkg:statedShareBelowPercent ?s }")
+    assert [Decimal(r["s"]) for r in below] == [Decimal(1)]
+
+
+def test_trial_total_is_the_sum_of_table_2(select):
+    rows = select("SELECT (SUM(?n) AS ?total) WHERE { ?p a evkg:TrialCountPosition ; evkg:trialCount ?n }")
+    assert rows == [{"total": "196"}]
+
+
+# --- contradictions of the review -----------------------------------------------------------------
+
+@pytest.mark.parametrize("contradiction, must_include", [
+    ("ent:contradiction-EU-atmp", {"pos:EU-class-tab1", "pos:EU-class-sec3-gene-therapy-only"}),
+    ("ent:contradiction-TW-act-name", {"pos:TW-scope-tab1-rmda", "pos:TW-scope-sec3.5-rma"}),
+    ("ent:contradiction-UK-atmp", {"pos:UK-class-tab1-atmp", "pos:UK-class-sec3.8-atmp"}),
+    ("ent:contradiction-EU-share", {"pos:EU-trials-tab2", "pos:EU-share-fig2"}),
+    ("ent:contradiction-TW-share", {"pos:TW-trials-tab2", "pos:TW-share-fig2"}),
+    ("ent:contradiction-JP-class", {"pos:JP-class-sec3.3", "pos:JP-class-tab2"}),
+])
+def test_contradictions_keep_both_sides(select, contradiction, must_include):
+    rows = select(f"""SELECT ?p ?src WHERE {{ <{iri(contradiction)}> evkg:conflictingPosition ?p .
+                      ?p prov:wasDerivedFrom ?src }}""")
+    sides = {r["p"] for r in rows}
+    assert {iri(c) for c in must_include} <= sides
+    assert len({r["src"] for r in rows}) >= 2, "each side keeps its own source"
+
+
+# --- the review, references and abbreviations ----------------------------------------------------
+
+def test_review_and_references(select):
+    assert select("SELECT * WHERE { <https://w3id.org/evkg/resource/review> evkg:doi '10.3390/pharmaceutics17080990' }") == [{}]
+    rows = select("SELECT (COUNT(?r) AS ?n) (MIN(?k) AS ?lo) (MAX(?k) AS ?hi) WHERE { ?r a evkg:BibliographicReference ; evkg:referenceNumber ?k }")
+    assert rows == [{"n": "112", "lo": "1", "hi": "112"}]
+    assert values(select, "SELECT ?t WHERE { ref:15 <http://purl.org/dc/terms/title> ?t }", "t") == {
+        "Regulation of exosomes as biologic medicines: Regulatory challenges faced in exosome development and manufacturing processes"}
+
+
+def test_abbreviations_name_entities(select):
+    rows = select("SELECT DISTINCT ?n WHERE { ?e skos:notation ?n ; prov:wasDerivedFrom src:abbr }")
+    assert len(rows) == 33  # the list in the review has 33 entries
+    assert select("SELECT * WHERE { body:CBER skos:notation 'CBER' . law:jp-asrm skos:notation 'ASRM' . cv:kind-ctx skos:notation 'CTX' }") == [{}]
