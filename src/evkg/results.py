@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from .namespaces import PREFIXES
@@ -81,5 +81,3 @@ def aligned(header: list[str], rows: list[list[str]]) -> str:
     line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
-
-__all__ = ["FORMATS", "render", "compact", "aligned", "Literal"]
