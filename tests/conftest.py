@@ -47,7 +47,7 @@ def iri(curie: str) -> str:
 
 def copy_project(dest: Path) -> Project:
     """A copy of the project's sources (not its dist/) in `dest`."""
-    for d in ("ontology", "data", "mappings", "queries"):
+    for d in ("ontology", "data", "mappings", "queries", "shapes"):
         if (ROOT / d).is_dir():
             shutil.copytree(ROOT / d, dest / d)
     return Project(dest)

@@ -7,7 +7,8 @@ import shutil
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +20,8 @@ from .namespaces import EVKG, PREFIXES, PROV, RDF, RDFS
 from .project import Project
 from .provenance import describe_locations, unsourced
 from .rules import apply_rules
+from .transaction import Transaction, crash_point, locked
+from .validation import load_shapes, validate_graph
 
 ARTEFACTS = {"evkg.ttl": "turtle", "evkg.nt": "nt", "evkg.jsonld": "json-ld"}
 STORE_DIR = "store"
@@ -36,6 +39,7 @@ class BuildResult:
     positions_per_jurisdiction: dict[str, int]
     facts_per_part: dict[str, int]
     consistent: bool | None
+    shacl_findings: list[dict]
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict:
@@ -46,9 +50,10 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def assemble(project: Project, progress: Callable[[str], None] = lambda m: None) -> tuple[Graph, int, int, dict]:
-    """Parse and merge all sources, describe their source locations, apply the derivation rules."""
-    files = project.source_files()
+def assemble(project: Project, progress: Callable[[str], None] = lambda m: None,
+             extra_files: list[Path] = ()) -> tuple[Graph, int, int, dict]:
+    """Parse and merge all sources (and `extra_files`), describe their source locations, apply the rules."""
+    files = project.source_files() + list(extra_files)
     progress(f"parsing {len(files)} source files")
     graph = load_sources(files, project.root)
     for prefix, ns in PREFIXES.items():
@@ -80,11 +85,10 @@ def statistics(graph: Graph) -> tuple[dict, dict, dict]:
     return dict(sorted(per_class.items())), dict(sorted(per_jur.items())), dict(sorted(per_part.items()))
 
 
-def write_dist(graph: Graph, dist: Path, report: dict) -> None:
-    """Write every artefact into a fresh folder, then swap it in place of dist/."""
+def stage_dist(graph: Graph, staging: Path, report: dict) -> None:
+    """Write every artefact into `staging` (a fresh folder that becomes dist/ on commit)."""
     import pyoxigraph
 
-    staging = dist.with_name(dist.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name, fmt in ARTEFACTS.items():
@@ -94,37 +98,63 @@ def write_dist(graph: Graph, dist: Path, report: dict) -> None:
     store.flush()
     del store
     (staging / REPORT).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    old = dist.with_name(dist.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if dist.exists():
-        dist.rename(old)
-    staging.rename(dist)
-    shutil.rmtree(old, ignore_errors=True)
+    crash_point("dist-staged")
 
 
 def build(project: Project, reason: bool = True, reasoner: str = "hermit", write: bool = True,
           progress: Callable[[str], None] = _stderr) -> BuildResult:
-    """Build the graph from `project`'s sources; write dist/ unless `write` is False."""
+    """Build the graph from `project`'s sources; replace dist/ unless `write` is False."""
+    if not write:
+        return compile_graph(project, reason, reasoner, progress)
+    with locked(project) as txn:
+        txn.recover()
+        result = compile_graph(project, reason, reasoner, progress)
+        publish(result, txn, progress)
+    return result
+
+
+def publish(result: "BuildResult", txn: Transaction, progress: Callable[[str], None] = _stderr,
+            moves: list[tuple[Path, Path]] = ()) -> None:
+    """Stage dist/ for a compiled graph and commit it together with the given data-file moves."""
+    progress(f"writing {txn.project.dist.relative_to(txn.project.root)}/")
+    t = time.perf_counter()
+    stage_dist(result.graph, txn.staged_dist, result.summary())
+    txn.commit(list(moves))
+    result.seconds["write"] = round(time.perf_counter() - t, 3)
+
+
+def compile_graph(project: Project, reason: bool = True, reasoner: str = "hermit",
+                  progress: Callable[[str], None] = _stderr, extra_files: list[Path] = ()) -> BuildResult:
+    """Assemble, reason and validate; raise BuildFailure unless the graph is consistent and conforms."""
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    graph, nfiles, nloc, derived = assemble(project, progress)
+    graph, nfiles, nloc, derived = assemble(project, progress, extra_files)
     seconds["assemble"] = round(time.perf_counter() - t0, 3)
     consistent = None
-    if reason:
-        from .reasoning import check_consistency
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The reasoner spends its time in a Java subprocess, so it overlaps with SHACL validation here.
+        reasoning = None
+        if reason:
+            from .reasoning import check_consistency
 
-        progress(f"checking OWL consistency with {reasoner}")
-        t1 = time.perf_counter()
-        report = check_consistency(graph, reasoner)
-        seconds["reason"] = round(time.perf_counter() - t1, 3)
-        if not report.consistent:
-            raise BuildFailure(f"{reasoner}: {report.detail}; run 'evkg reason' for the explanation")
-        consistent = True
-    per_class, per_jur, per_part = statistics(graph)
-    result = BuildResult(graph, nfiles, len(graph), nloc, derived, per_class, per_jur, per_part, consistent, seconds)
-    if write:
-        progress(f"writing {project.dist.relative_to(project.root)}/")
+            progress(f"checking OWL consistency with {reasoner}, validating with SHACL")
+            t1 = time.perf_counter()
+            reasoning = pool.submit(check_consistency, graph, reasoner)
+        else:
+            progress("validating with SHACL")
         t2 = time.perf_counter()
-        write_dist(graph, project.dist, result.summary())
-        seconds["write"] = round(time.perf_counter() - t2, 3)
+        shacl = validate_graph(Graph() + graph, load_shapes(project))
+        seconds["validate"] = round(time.perf_counter() - t2, 3)
+        if reasoning is not None:
+            report = reasoning.result()
+            seconds["reason"] = round(time.perf_counter() - t1, 3)
+            if not report.consistent:
+                raise BuildFailure(f"{reasoner}: {report.detail}; run 'evkg reason' for the explanation")
+            consistent = True
+    if not shacl.conforms:
+        raise BuildFailure(f"the graph does not conform to the SHACL shapes ({len(shacl.violations())} violation(s))",
+                           details=shacl.render())
+    per_class, per_jur, per_part = statistics(graph)
+    result = BuildResult(graph, nfiles, len(graph), nloc, derived, per_class, per_jur, per_part, consistent,
+                         [asdict(f) for f in shacl.findings], seconds)
     return result

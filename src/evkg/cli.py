@@ -16,9 +16,13 @@ def _cmd_build(args, project: Project) -> int:
 
     result = build(project, reason=not args.no_reason, reasoner=args.reasoner)
     s = result.summary()
+    warnings = [f for f in s["shacl_findings"] if f["severity"] == "Warning"]
     print(f"built {project.dist}: {s['triples']} triples from {s['files']} files, "
           f"{s['source_locations']} source locations"
-          + (", consistent under " + args.reasoner if s["consistent"] else ", reasoning skipped"))
+          + (", consistent under " + args.reasoner if s["consistent"] else ", reasoning skipped")
+          + f", conforms to the SHACL shapes ({len(warnings)} warning(s))")
+    for f in warnings:
+        print(f"  warning: {f['focus']}: {f['message']}")
     print("\nEntities per class:")
     for k, v in sorted(s["entities_per_class"].items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {k:<34} {v:>5}")
@@ -63,6 +67,55 @@ def _cmd_tables(args, project: Project) -> int:
     return 0
 
 
+OUTPUT_FORMATS = ("text", "json")
+RDF_FORMATS = ("turtle", "trig", "nt", "nquads", "json-ld", "xml")
+
+
+def _split_formats(values: list[str] | None) -> tuple[str, str | None]:
+    """--format may be given twice: once for the report (text, json), once to override the RDF syntax."""
+    out, rdf = "text", None
+    for v in values or []:
+        if v in OUTPUT_FORMATS:
+            out = v
+        else:
+            rdf = v
+    return out, rdf
+
+
+def _cmd_validate(args, project: Project) -> int:
+    from .validation import validate_submission
+
+    out, rdf = _split_formats(args.format)
+    report, _ = validate_submission(project, [Path(f) for f in args.files], rdf)
+    sys.stdout.write(report.to_json() + "\n" if out == "json" else report.render())
+    return 0 if report.conforms else 1
+
+
+def _cmd_add(args, project: Project) -> int:
+    from .adding import add_facts
+
+    out, rdf = _split_formats(args.format)
+    result = add_facts(project, Path(args.file), rdf, reason=not args.no_reason)
+    if out == "json":
+        print(result.report.to_json())
+    elif result.path is None:
+        sys.stdout.write(result.report.render())
+    if result.path is None:
+        print(f"evkg: rejected {args.file}: it does not conform; nothing was changed", file=sys.stderr)
+        return 1
+    if out != "json":
+        sys.stdout.write(result.report.render())
+        print(f"added {args.file} as {result.path.relative_to(project.root)}; rebuilt {project.dist.relative_to(project.root)}/")
+    return 0
+
+
+def _cmd_recover(args, project: Project) -> int:
+    from .transaction import recover_if_needed
+
+    print(recover_if_needed(project) or "nothing to recover")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evkg", description=__doc__)
     p.add_argument("--version", action="version", version=f"evkg {__version__}")
@@ -83,6 +136,20 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--table", type=int, choices=(1, 2), help="only this table")
     t.add_argument("--format", choices=("text", "markdown"), default="text")
     t.set_defaults(func=_cmd_tables)
+    fmt_help = "report format (text, json) and/or RDF syntax override (turtle, trig, nt, nquads, json-ld, xml); may be repeated"
+    v = sub.add_parser("validate", help="validate new facts (with the graph) against the SHACL shapes")
+    v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("--format", action="append", choices=OUTPUT_FORMATS + RDF_FORMATS, help=fmt_help)
+    v.set_defaults(func=_cmd_validate)
+
+    a = sub.add_parser("add", help="validate a file of new facts and, if it conforms, add it to data/ and rebuild")
+    a.add_argument("file", metavar="FILE")
+    a.add_argument("--format", action="append", choices=OUTPUT_FORMATS + RDF_FORMATS, help=fmt_help)
+    a.add_argument("--no-reason", action="store_true", help="skip the OWL consistency check of the rebuilt graph")
+    a.set_defaults(func=_cmd_add)
+
+    r = sub.add_parser("recover", help="repair the state an interrupted build or add left (every command does this first)")
+    r.set_defaults(func=_cmd_recover)
     return p
 
 
@@ -90,8 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         project = Project.locate(args.root)
+        if args.command != "recover":
+            from .transaction import recover_if_needed
+
+            done = recover_if_needed(project)
+            if done:
+                print(f"evkg: {done}", file=sys.stderr)
         return args.func(args, project)
     except EvkgError as e:
+        if getattr(e, "details", ""):
+            print(e.details, file=sys.stderr, end="" if e.details.endswith("\n") else "\n")
         print(f"evkg: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:

@@ -17,6 +17,12 @@ class SourceSyntaxError(EvkgError):
 
 
 class BuildFailure(EvkgError):
-    """The sources parse but break a rule of the model (unknown source location, inconsistency ...)."""
+    """The sources parse but break a rule of the model (unknown source location, inconsistency ...).
+
+    `details` is a longer report (for example the SHACL results) printed before the one-line error."""
 
     exit_code = 1
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details

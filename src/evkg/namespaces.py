@@ -12,15 +12,16 @@ SRC = Namespace(RES + "source/")
 PART = Namespace(RES + "part/")
 REF = Namespace(RES + "reference/")
 REVIEW = RES.review
+SHAPES = Namespace("https://w3id.org/evkg/shapes#")
 
 PREFIXES = {
     "evkg": EVKG, "res": RES, "jur": Namespace(RES + "jurisdiction/"), "body": Namespace(RES + "body/"),
     "law": Namespace(RES + "law/"), "gl": Namespace(RES + "guideline/"), "std": Namespace(RES + "standard/"),
     "pw": Namespace(RES + "pathway/"), "cls": Namespace(RES + "class/"), "cv": Namespace(RES + "concept/"),
     "pos": Namespace(RES + "position/"), "src": SRC, "ref": REF, "part": PART, "ent": Namespace(RES + "entity/"),
-    "org": ORG, "eli": ELI, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "owl": OWL, "rdf": RDF,
+    "shp": SHAPES, "org": ORG, "eli": ELI, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "owl": OWL, "rdf": RDF,
     "rdfs": RDFS, "xsd": XSD,
 }
 
-__all__ = ["EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "PREFIXES",
+__all__ = ["EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "SHAPES", "PREFIXES",
            "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]

@@ -1,0 +1,55 @@
+"""`evkg add`: validate new facts with the graph and, only if they conform, place them in data/ and rebuild."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .build import _stderr, compile_graph, publish
+from .namespaces import PREFIXES
+from .project import Project
+from .transaction import crash_point, locked, write_atomic
+from .validation import ValidationReport, validate_submission
+
+ADDED_DIR = Path("data") / "added"
+
+
+@dataclass
+class AddResult:
+    report: ValidationReport
+    path: Path | None  # where the facts were placed; None when they were rejected
+
+
+def _target(project: Project, source: Path) -> Path:
+    """A free file name in data/added/ derived from the submitted file's name."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", source.stem).strip("-.") or "facts"
+    folder = project.root / ADDED_DIR
+    candidate, n = folder / f"{stem}.ttl", 2
+    while candidate.exists():
+        candidate, n = folder / f"{stem}-{n}.ttl", n + 1
+    return candidate
+
+
+def add_facts(project: Project, source: Path, fmt: str | None = None, reason: bool = True,
+              progress: Callable[[str], None] = _stderr) -> AddResult:
+    """Validate `source` with the graph; if it conforms, install it as Turtle under data/added/ and rebuild dist/.
+
+    On any failure (syntax, violation, inconsistency, interruption) data/ and dist/ stay as they were."""
+    with locked(project) as txn:
+        txn.recover()
+        progress(f"validating {source}")
+        report, new = validate_submission(project, [source], fmt)
+        if not report.conforms:
+            return AddResult(report, None)
+        target = _target(project, source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for prefix, ns in PREFIXES.items():
+            new.bind(prefix, ns, override=True)
+        staged = target.with_name(f".{target.name}.tmp")
+        write_atomic(staged, new.serialize(format="turtle", encoding="utf-8"))
+        crash_point("data-staged")
+        result = compile_graph(project, reason=reason, progress=progress, extra_files=[staged])
+        publish(result, txn, progress, moves=[(staged, target)])
+        return AddResult(report, target)

@@ -1,0 +1,187 @@
+"""SHACL validation of the graph and of new facts, with pySHACL on an rdflib memory graph."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from .errors import BuildFailure, EvkgError
+from .loading import load_sources, parse_into
+from .namespaces import EVKG, RDF
+from .project import Project
+from .provenance import describe_locations
+from .results import compact
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL validation result, in terms a curator can act on."""
+
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    shape: str
+    shape_name: str | None
+
+
+@dataclass
+class ValidationReport:
+    findings: list[Finding]
+    focus_nodes: int | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def conforms(self) -> bool:
+        return not any(f.severity == "Violation" for f in self.findings)
+
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    def to_json(self) -> str:
+        return json.dumps({"conforms": self.conforms, "focusNodes": self.focus_nodes, "seconds": self.seconds,
+                           "results": [asdict(f) for f in self.findings]}, indent=2, ensure_ascii=False)
+
+    def render(self) -> str:
+        """Text report grouped by focus node."""
+        if not self.findings:
+            return "conforms: no violations, no warnings\n"
+        groups: dict[str, list[Finding]] = {}
+        for f in sorted(self.findings, key=lambda f: (f.focus, f.severity, f.shape)):
+            groups.setdefault(f.focus, []).append(f)
+        lines = []
+        for focus, items in groups.items():
+            lines.append(focus)
+            for f in items:
+                lines.append(f"  {f.severity}: {f.message}")
+                detail = [f"shape {f.shape}" + (f" ({f.shape_name})" if f.shape_name else "")]
+                if f.path:
+                    detail.append(f"path {f.path}")
+                if f.value:
+                    detail.append(f"value {f.value}")
+                lines.append("    " + "; ".join(detail))
+        nv = len(self.violations())
+        nw = sum(1 for f in self.findings if f.severity == "Warning")
+        lines.append("")
+        lines.append(("conforms" if self.conforms else "does not conform")
+                     + f": {nv} violation(s), {nw} warning(s) on {len(groups)} node(s)")
+        return "\n".join(lines) + "\n"
+
+
+def load_shapes(project: Project) -> Graph:
+    files = sorted((project.root / "shapes").glob("*.ttl"))
+    if not files:
+        raise EvkgError(f"no SHACL shapes found in {project.root / 'shapes'}")
+    return load_sources(files, project.root)
+
+
+def _shown(term: Node | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        return term.n3() if term.datatype or term.language else f'"{term}"'
+    return compact(term)
+
+
+def _findings(results: Graph, shapes: Graph) -> list[Finding]:
+    out = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        shape = results.value(r, SH.sourceShape)
+        # A property shape is usually a blank node: report the node shape that holds it.
+        owner = shape
+        if isinstance(shape, BNode):
+            owner = shapes.value(None, SH.property, shape) or shape
+        name = shapes.value(owner, SH.name) or shapes.value(shape, SH.name)
+        msgs = list(results.objects(r, SH.resultMessage))
+        out.append(Finding(
+            severity=SEVERITIES.get(results.value(r, SH.resultSeverity), "Violation"),
+            focus=_shown(results.value(r, SH.focusNode)) or "",
+            path=_shown(results.value(r, SH.resultPath)),
+            value=_shown(results.value(r, SH.value)),
+            message=str(msgs[0]) if msgs else "constraint not met",
+            shape=_shown(owner) if isinstance(owner, URIRef) else "(anonymous shape)",
+            shape_name=str(name) if name else None,
+        ))
+    return sorted(set(out), key=lambda f: (f.focus, f.shape, f.path or "", f.value or ""))
+
+
+def validate_graph(data: Graph, shapes: Graph, focus_nodes: list[Node] | None = None) -> ValidationReport:
+    """Validate `data` (modified in place: pass a throwaway graph) against `shapes`."""
+    import pyshacl
+
+    t = time.perf_counter()
+    kwargs = {}
+    if focus_nodes is not None:
+        kwargs["focus_nodes"] = [n for n in focus_nodes if isinstance(n, URIRef)]
+        if not kwargs["focus_nodes"]:
+            return ValidationReport([], 0, {"validate": 0.0})
+    try:
+        _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
+                                         allow_infos=True, inplace=True, **kwargs)
+    except Exception as e:  # pySHACL reports broken shapes as exceptions
+        raise BuildFailure(f"SHACL validation could not run: {str(e).strip().splitlines()[0]}") from None
+    report = ValidationReport(_findings(results, shapes), len(kwargs.get("focus_nodes", [])) or None)
+    report.seconds["validate"] = round(time.perf_counter() - t, 3)
+    return report
+
+
+def built_graph(project: Project) -> Graph:
+    """The graph as last built (dist/evkg.nt), or assembled from the sources if there is no build."""
+    nt = project.dist / "evkg.nt"
+    if nt.is_file():
+        g = Graph()
+        g.parse(nt, format="nt")
+        return g
+    from .build import assemble
+
+    return assemble(project)[0]
+
+
+def submission_focus(merged: Graph, new: Graph) -> set[Node]:
+    """The nodes a submission touches: its subjects, and the nodes one link away from them.
+
+    A new trial count changes every share's denominator, so it also puts all shares in focus."""
+    focus: set[Node] = set(new.subjects())
+    for s, p, o in new:
+        if isinstance(o, URIRef) and (o, None, None) in merged:
+            focus.add(o)
+    for s in list(new.subjects()):
+        focus.update(merged.subjects(None, s))
+    if (None, EVKG.trialCount, None) in new:
+        focus.update(merged.subjects(RDF.type, EVKG.TrialSharePosition))
+    return focus
+
+
+def read_submission(files: list[Path], fmt: str | None = None) -> Graph:
+    """Parse the new facts; a syntax error names file, line and column."""
+    new = Graph()
+    for f in files:
+        parse_into(new, f, fmt)
+    return new
+
+
+def validate_submission(project: Project, files: list[Path], fmt: str | None = None,
+                        base: Graph | None = None) -> tuple[ValidationReport, Graph]:
+    """Validate new facts together with the graph, on the nodes they touch. Returns the report and the new facts."""
+    t0 = time.perf_counter()
+    new = read_submission(files, fmt)
+    t1 = time.perf_counter()
+    merged = base if base is not None else built_graph(project)
+    for triple in new:
+        merged.add(triple)
+    describe_locations(merged)  # new facts may cite new source locations; bad ones fail here
+    t2 = time.perf_counter()
+    focus = submission_focus(merged, new)
+    report = validate_graph(merged, load_shapes(project), sorted(focus, key=str))
+    report.seconds = {"parse": round(t1 - t0, 3), "load_graph": round(t2 - t1, 3), **report.seconds}
+    return report, new
+
