@@ -68,8 +68,8 @@ def _line_of(message: str) -> int | None:
 
 
 def load_sources(files: list[Path], root: Path) -> Graph:
-    """Merge every source file into one graph."""
+    """Merge every source file (all Turtle, whatever the name of a staged one) into one graph."""
     graph = Graph()
     for f in files:
-        parse_into(graph, f, shown=str(f.relative_to(root)) if f.is_relative_to(root) else str(f))
+        parse_into(graph, f, "turtle", shown=str(f.relative_to(root)) if f.is_relative_to(root) else str(f))
     return graph

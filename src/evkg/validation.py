@@ -114,10 +114,37 @@ def _findings(results: Graph, shapes: Graph) -> list[Finding]:
     return sorted(set(out), key=lambda f: (f.focus, f.shape, f.path or "", f.value or ""))
 
 
+def _scope_focus_nodes_to_targets() -> None:
+    """Work around pySHACL (0.40) applying the focus_nodes filter to nested shapes too.
+
+    With focus_nodes set, pySHACL also filters the value nodes handed to the shapes inside sh:or,
+    sh:not, sh:node ... and drops every literal, so `sh:or ([sh:datatype xsd:date] ...)` passed
+    any value. The filter is meant for the focus nodes a shape finds from its own targets, so
+    nested evaluations (called with explicit focus) run without it."""
+    from pyshacl.shape import Shape
+
+    if getattr(Shape.validate, "_evkg_scoped", False):
+        return
+    original = Shape.validate
+
+    def validate(self, executor, target_graph, focus=None, _evaluation_path=None):
+        if focus is not None and executor.focus_nodes:
+            saved, executor.focus_nodes = executor.focus_nodes, None
+            try:
+                return original(self, executor, target_graph, focus, _evaluation_path)
+            finally:
+                executor.focus_nodes = saved
+        return original(self, executor, target_graph, focus, _evaluation_path)
+
+    validate._evkg_scoped = True
+    Shape.validate = validate
+
+
 def validate_graph(data: Graph, shapes: Graph, focus_nodes: list[Node] | None = None) -> ValidationReport:
     """Validate `data` (modified in place: pass a throwaway graph) against `shapes`."""
     import pyshacl
 
+    _scope_focus_nodes_to_targets()
     t = time.perf_counter()
     kwargs = {}
     if focus_nodes is not None:
