@@ -54,6 +54,37 @@ def _cmd_sparql(args, project: Project) -> int:
     return 0
 
 
+def _cmd_queries(args, project: Project) -> int:
+    from .catalogue import load_catalogue
+    from .results import aligned
+
+    rows = [[q.name, q.summary, ", ".join(p.usage() for p in q.params) or "-"] for q in load_catalogue(project).values()]
+    print(aligned(["name", "title", "parameters"], rows))
+    return 0
+
+
+def _cmd_query(args, project: Project) -> int:
+    from .catalogue import parse_params
+    from .querying import run_query
+    from .results import render
+
+    result = run_query(project, args.name, parse_params(args.param))
+    sys.stdout.write(render(result, args.format))
+    return 0
+
+
+def _cmd_mappings(args, project: Project) -> int:
+    from .mappings import sssom_tsv
+
+    text = sssom_tsv(project)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_tables(args, project: Project) -> int:
     from .store import EmbeddedStore
     from .tables import table_1, table_2
@@ -131,6 +162,20 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("query", help="query text or path to a .rq file")
     q.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
     q.set_defaults(func=_cmd_sparql)
+
+    ql = sub.add_parser("queries", help="list the canned queries with their parameters")
+    ql.set_defaults(func=_cmd_queries)
+
+    qq = sub.add_parser("query", help="run a canned query by name")
+    qq.add_argument("name")
+    qq.add_argument("--param", action="append", metavar="KEY=VALUE", help="a query parameter (repeatable)")
+    qq.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
+    qq.set_defaults(func=_cmd_query)
+
+    m = sub.add_parser("mappings", help="export the cross-jurisdiction mappings")
+    m.add_argument("--format", choices=("sssom",), default="sssom")
+    m.add_argument("--out", help="write to this file instead of standard output")
+    m.set_defaults(func=_cmd_mappings)
 
     t = sub.add_parser("tables", help="regenerate Tables 1 and 2 of the review from the graph")
     t.add_argument("--table", type=int, choices=(1, 2), help="only this table")

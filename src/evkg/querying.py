@@ -1,0 +1,24 @@
+"""Running canned queries: look up, bind parameters as RDF terms, run on the embedded store."""
+
+from __future__ import annotations
+
+from .catalogue import bind, get_query
+from .project import Project
+from .store import EmbeddedStore, QueryResult
+
+
+def hide_parameters(result: QueryResult) -> QueryResult:
+    """Parameter variables (?_name) are projected so they can be bound; they are not output columns."""
+    keep = [i for i, c in enumerate(result.columns) if not c.startswith("_")]
+    if len(keep) == len(result.columns):
+        return result
+    return QueryResult([result.columns[i] for i in keep], [[r[i] for i in keep] for r in result.rows], result.boolean)
+
+
+def run_query(project: Project, name: str, params: dict[str, str] | None = None,
+              store: EmbeddedStore | None = None) -> QueryResult:
+    """Run the canned query `name` with `params` (strings, converted to the declared RDF types)."""
+    query = get_query(project, name)
+    bindings = bind(query, params or {})
+    store = store or EmbeddedStore(project)
+    return hide_parameters(store.query(query.text, bindings))

@@ -1,0 +1,371 @@
+"""Canned queries: each has a test whose expected answer is written from the review."""
+
+from decimal import Decimal
+
+import pytest
+
+from evkg.catalogue import load_catalogue
+from evkg.cli import main
+from evkg.errors import EvkgError
+from evkg.querying import run_query
+
+COVERED: set[str] = set()
+
+
+def covers(name):
+    COVERED.add(name)
+    return lambda f: f
+
+
+@pytest.fixture(scope="module")
+def q(project, store):
+    def run(name, **params):
+        res = run_query(project, name, {k: str(v) for k, v in params.items()}, store)
+        return [{c: (None if v is None else str(v)) for c, v in zip(res.columns, r)} for r in res.rows]
+    return run
+
+
+def col(rows, name):
+    return {r[name] for r in rows}
+
+
+@covers("classification-by-jurisdiction")
+def test_classification_by_jurisdiction(q):
+    rows = q("classification-by-jurisdiction", jurisdiction="KR")
+    # §3.4, §4 and Table 2: Korea classifies EV products as biologics, said in three places.
+    assert col(rows, "class") == {"biologic, South Korea"}
+    assert len(rows) == 3
+    uk = q("classification-by-jurisdiction", jurisdiction="UK")
+    conditional = [r for r in uk if r["condition"]]
+    assert [(r["class"], r["condition"]) for r in conditional] == [
+        ("advanced therapy medicinal product (ATMP), United Kingdom", "derived from manipulated cells")]
+
+
+@covers("atmp-jurisdictions")
+def test_atmp_jurisdictions(q):
+    rows = q("atmp-jurisdictions")
+    # EU, Switzerland and the UK classify EVs as ATMPs; FDA/EMA naive-EV framing adds the US as an alternative.
+    assert col(rows, "jurisdiction") == {"European Union", "Switzerland", "United Kingdom", "United States"}
+    us = [r for r in rows if r["jurisdiction"] == "United States"]
+    assert {r["modality"] for r in us} == {"one of the listed classes, the source does not say which"}
+
+
+@covers("classification-by-category")
+def test_classification_by_category(q):
+    regen = q("classification-by-category", category="cls:regenerative-medical-product")
+    assert col(regen, "jurisdiction") == {"Japan", "Taiwan"}
+    cell = q("classification-by-category", category="https://w3id.org/evkg/resource/class/cell-therapy-product")
+    assert col(cell, "jurisdiction") == {"China"}
+
+
+@covers("classification-strategy")
+def test_classification_strategy(q):
+    rows = {r["jurisdiction"]: r["basis"] for r in q("classification-strategy")}
+    assert rows["United States"] == rows["European Union"] == "cargo / function"
+    assert rows["Japan"] == rows["South Korea"] == rows["Taiwan"] == "source / manufacture"
+    for j in ("India", "Australia", "China", "Switzerland", "United Kingdom"):
+        assert rows[j] is None  # Table 1: nascent and evolving
+
+
+@covers("classification-conditions")
+def test_classification_conditions(q):
+    rows = q("classification-conditions")
+    pairs = {(r["jurisdiction"], r["condition"], r["conditionBasis"]) for r in rows}
+    assert ("Switzerland", "derived from extensively manipulated cells", "source / manufacture") in pairs
+    assert ("United Kingdom", "derived from manipulated cells", "source / manufacture") in pairs
+    assert ("European Union", "incorporated into a gene therapy", "cargo / function") in pairs
+
+
+@covers("naive-vs-engineered")
+def test_naive_vs_engineered(q):
+    rows = q("naive-vs-engineered")
+    engineered_us = [r for r in rows if r["scope"] == "engineered (bioengineered) EVs" and r["jurisdiction"] == "United States"]
+    assert any("IND" in r["statement"] for r in engineered_us)  # §3: IND, CMC, potency, viral safety
+    assert any(r["scope"] == "naive EVs" for r in rows)
+
+
+@covers("pathways-by-jurisdiction")
+def test_pathways_by_jurisdiction(q):
+    au = q("pathways-by-jurisdiction", jurisdiction="AU")
+    assert {(r["kind"], r["receivingAuthority"], r["ethicsBody"]) for r in au} == {
+        ("clinical trial notification (CTN)", "Therapeutic Goods Administration (TGA)", "Human Research Ethics Committees (HREC), Australia"),
+        ("clinical trial exemption (CTX)", "Therapeutic Goods Administration (TGA)", "Human Research Ethics Committees (HREC), Australia")}
+    uk = q("pathways-by-jurisdiction", jurisdiction="UK")
+    cta = next(r for r in uk if r["kind"] == "clinical trial application (CTA)")
+    assert cta["system"] == "IRAS, United Kingdom" and "Research Ethics Committees" in cta["ethicsBody"]
+
+
+@covers("expedited-routes")
+def test_expedited_routes(q):
+    rows = q("expedited-routes")
+    assert col(rows, "jurisdiction") == {"Japan", "Taiwan", "China"}
+    jp = [r for r in rows if r["jurisdiction"] == "Japan"]
+    assert all("PMD Act" in r["legalBasis"] and "ASRM" in r["legalBasis"] for r in jp)
+
+
+@covers("ethics-review")
+def test_ethics_review(q):
+    rows = q("ethics-review")
+    assert col(rows, "jurisdiction") == {"Australia", "South Korea", "Taiwan", "India", "United Kingdom"}
+
+
+@covers("counterparts")
+def test_counterparts(q):
+    rows = q("counterparts", term="pw:KR-IND")
+    # Table 2: Korea's IND authorization is the equivalent of a CTN/CTA.
+    got = {(r["counterpart"], r["relation"]) for r in rows}
+    assert ("Clinical Trial Notification (CTN), Japan", "closeMatch") in got
+    assert ("Clinical Trial Application via CTIS, European Union", "closeMatch") in got
+    assert all(r["justification"] and r["source"] for r in rows)
+
+
+@covers("trial-authorization-matrix")
+def test_trial_authorization_matrix(q):
+    rows = q("trial-authorization-matrix")
+    pairs = {(r["fromJurisdiction"], r["toJurisdiction"]) for r in rows}
+    assert ("South Korea", "Japan") in pairs and ("Australia", "Japan") in pairs
+    assert all(r["fromJurisdiction"] != r["toJurisdiction"] for r in rows)
+
+
+@covers("classification-matrix")
+def test_classification_matrix(q):
+    rows = q("classification-matrix")
+    ch = next(r for r in rows if r["from"].startswith("advanced therapy medicinal product (ATMP), Switzerland"))
+    assert ch["toJurisdiction"] == "European Union" and Decimal(ch["confidence"]) >= Decimal("0.8")
+
+
+@covers("sponsor-plan")
+def test_sponsor_plan(q):
+    rows = q("sponsor-plan", targets="JP,AU")
+    assert {(r["jurisdiction"], r["receivingAuthority"]) for r in rows} == {
+        ("Japan", "Pharmaceuticals and Medical Devices Agency (PMDA)"),
+        ("Australia", "Therapeutic Goods Administration (TGA)")}
+    tw = q("sponsor-plan", targets="TW")
+    assert all("Good Tissue Practice (GTP)" in r["standards"] for r in tw)  # §3.5: GTP, GMP, GCP
+
+
+@covers("shared-guidelines")
+def test_shared_guidelines(q):
+    rows = {r["guideline"]: r for r in q("shared-guidelines", targets="US,KR,CH")}
+    # §4: across all jurisdictions, ICH Q5A/Q5B and E6 give a common basis.
+    for g in ("ICH Q5A", "ICH Q5B", "ICH E6"):
+        assert rows[g]["inAllTargets"] == "yes" and rows[g]["targetsReferencing"] == "3"
+    assert rows["MFDS/NIFDS guidelines for EV therapeutics, South Korea"]["inAllTargets"] == "no"
+
+
+@covers("guidelines-by-jurisdiction")
+def test_guidelines_by_jurisdiction(q):
+    tw = q("guidelines-by-jurisdiction", jurisdiction="TW")
+    assert "MISEV2018" in col(tw, "guideline")  # §3.5: Taiwan incorporates MISEV2018
+    india = col(q("guidelines-by-jurisdiction", jurisdiction="IN"), "guideline")
+    assert {"ICMR guidelines of 2017 on stem-cell research",
+            "National guidelines on gene therapy product development and clinical trials, India (2019)"} <= india
+
+
+@covers("standards-by-jurisdiction")
+def test_standards_by_jurisdiction(q):
+    rows = q("standards-by-jurisdiction")
+    by = {}
+    for r in rows:
+        by.setdefault(r["jurisdiction"], set()).add(r["standard"])
+    assert {"Good Tissue Practice (GTP)", "Good Manufacturing Practice (GMP)", "Good Clinical Practice (GCP)"} <= by["Taiwan"]
+    assert "current Good Manufacturing Practice (cGMP)" in by["United States"]
+    assert "GMP conforming to international guidelines, China" in by["China"]
+
+
+@covers("cosmetic-use")
+def test_cosmetic_use(q):
+    rows = {(r["jurisdiction"], r["status"]) for r in q("cosmetic-use")}
+    assert rows >= {("European Union", "cosmetic use prohibited"), ("Taiwan", "cosmetic use explicitly permitted"),
+                    ("United Kingdom", "no product approved for cosmetic use")}
+    assert {j for j, _ in rows} == {"European Union", "Taiwan", "United Kingdom"}
+
+
+@covers("named-products-and-trials")
+def test_named_products_and_trials(q):
+    rows = q("named-products-and-trials")
+    names = col(rows, "name")
+    assert "S&E Bio Phase 1b trial of an EV-based stroke therapy" in names
+    assert "Approval of ExoOne Bio's human-derived EVs as cosmetic ingredients" in names
+    count = next(r for r in rows if r["kind"] == "product count")
+    assert count["detail"] == "more than 40 by 2023"
+
+
+@covers("trial-counts")
+def test_trial_counts(q):
+    rows = {r["jurisdiction"]: r for r in q("trial-counts")}
+    assert rows["China"]["count"] == "119" and rows["China"]["statedShare"] == "61"
+    assert rows["Switzerland"]["statedShare"] == "<1"
+    assert {r["total"] for r in rows.values()} == {"196"}
+    assert Decimal(rows["European Union"]["recomputedShare"]) == Decimal("1.5")  # Figure 2 states 1%
+
+
+@covers("approval-status")
+def test_approval_status(q):
+    rows = q("approval-status")
+    assert {(r["jurisdiction"], r["status"]) for r in rows} >= {
+        ("United States", "no EV product approved"), ("United Kingdom", "no EV product approved"),
+        ("China", "EV therapies granted fast-track approval")}
+
+
+@covers("gaps-ev-guidance")
+def test_gaps_ev_guidance(q):
+    rows = q("gaps-ev-guidance")
+    none = {r["jurisdiction"] for r in rows if r["status"] == "no EV-specific guidance"}
+    assert {"India", "Australia"} <= none
+    assert {r["jurisdiction"] for r in rows if r["status"] == "EV-specific guidance published"} == {"South Korea"}
+
+
+@covers("gaps-adverse-events")
+def test_gaps_adverse_events(q):
+    rows = {r["jurisdiction"]: r["duty"] for r in q("gaps-adverse-events")}
+    assert rows["Japan"] == "no mandated adverse-event tracking and reporting"  # §3.3 [58]
+    assert rows["Taiwan"] == "adverse-event reporting mandated"
+    assert rows["United Kingdom"] == "adverse-event reporting mandated, surveillance has gaps"
+    assert rows["China"] == "not stated in the review"
+
+
+@covers("gaps-no-approved-product")
+def test_gaps_no_approved_product(q):
+    assert col(q("gaps-no-approved-product"), "jurisdiction") == {"United States", "United Kingdom"}
+
+
+@covers("contradictions")
+def test_contradictions(q):
+    rows = q("contradictions")
+    topics = col(rows, "topic")
+    assert {"Are EVs ATMPs in the EU?", "Taiwan: name of the act that covers EVs",
+            "European Union: Figure 2 share vs Table 2 count"} <= topics
+    uk = q("contradictions", jurisdiction="UK")
+    assert col(uk, "jurisdiction") == {"United Kingdom"}
+
+
+@covers("in-force-on")
+def test_in_force_on(q):
+    before = {r["instrument"]: r["status"] for r in q("in-force-on", date="2024-06-01")}
+    korea = "Act on the Safety of and Support for Advanced Regenerative Medicine and Advanced Biological Products"
+    assert before[korea] == "not yet in force"  # enacted August 2019, in effect February 2025
+    assert before["Act on the Safety of Regenerative Medicine (ASRM)"] == "in force"
+    during = {r["instrument"]: r["status"] for r in q("in-force-on", date="2025-02-10")}
+    assert during[korea] == "in force from that period (day not stated)"
+    after = {r["instrument"]: r["status"] for r in q("in-force-on", date="2025-06-01")}
+    assert after[korea] == "in force"
+
+
+@covers("changed-after")
+def test_changed_after(q):
+    rows = q("changed-after", date="2023-12-31")
+    assert {(r["when"], r["what"][:30]) for r in rows} == {
+        ("2024", "2024 amendment of the UK clini"), ("2025-02", "Act on the Safety of and Suppo")}
+
+
+@covers("sources-of")
+def test_sources_of(q):
+    rows = q("sources-of", subject="law:kr-advanced-regenerative-bio-act")
+    assert {r["part"] for r in rows} == {"Section 3.4: South Korea regulatory framework"}
+    assert "59" in {r["references"] for r in rows}
+
+
+@covers("facts-by-reference")
+def test_facts_by_reference(q):
+    rows = q("facts-by-reference", reference=65)
+    facts = col(rows, "fact")
+    assert "ExoOne Bio" in facts and "Taiwan: ExoOne Bio approved to use human-derived EVs as cosmetic ingredients" in facts
+    assert col(rows, "part") == {"Section 3.5: Taiwan regulatory framework"}
+
+
+@covers("bodies-by-jurisdiction")
+def test_bodies_by_jurisdiction(q):
+    us = {r["body"]: r["partOf"] for r in q("bodies-by-jurisdiction", jurisdiction="US")}
+    assert us["Center for Biologics Evaluation and Research (CBER)"] == "U.S. Food and Drug Administration (FDA)"
+    india = {r["body"]: r["partOf"] for r in q("bodies-by-jurisdiction", jurisdiction="IN")}
+    assert india["Central Drugs Standard Control Organization (CDSCO)"] == "Ministry of Health and Family Welfare (MoHFW)"
+
+
+@covers("harmonization")
+def test_harmonization(q):
+    rows = q("harmonization")
+    ich_who = [r for r in rows if r["instruments"] and "ICH Q5E" in r["instruments"]]
+    assert ich_who and "WHO draft guidelines on vesicle therapeutics" in ich_who[0]["instruments"]
+
+
+@covers("challenges")
+def test_challenges(q):
+    rows = q("challenges")
+    japan = {r["challenge"] for r in rows if r["jurisdiction"] == "Japan"}
+    assert "clinical use without validation" in japan  # §3.3
+    india = {r["challenge"] for r in rows if r["jurisdiction"] == "India"}
+    assert {"no dedicated EV guidelines", "no specific drug classification for EVs"} <= india  # §3.7 [23]
+    general = {r["challenge"] for r in rows if r["jurisdiction"] == "(general)"}
+    assert any("scal" in c for c in general)  # §4: scaling up EV production
+
+
+@covers("table-1")
+@covers("table-2")
+def test_table_queries_feed_the_tables(q):
+    assert len({r["j"] for r in q("table-1")}) == 10
+    assert sum({r["j"]: int(r["count"]) for r in q("table-2")}.values()) == 196
+
+
+@covers("find")
+def test_find(q):
+    rows = q("find", text="regenerative medicine act")
+    assert "Regenerative Medicine Act (RMA), Taiwan" in col(rows, "label")
+
+
+# --- the catalogue and the CLI -----------------------------------------------------------------------
+
+def test_catalogue_is_documented_and_tested(project):
+    catalogue = load_catalogue(project)
+    assert len(catalogue) >= 25
+    for name, query in catalogue.items():
+        assert query.summary and query.description and query.row, f"{name}: header lacks summary/description/row"
+        assert name in COVERED, f"{name}: no test with an expected answer from the review"
+        for p in query.params:
+            assert f"?_{p.name}" in query.text, f"{name}: parameter {p.name} not used as ?_{p.name}"
+
+
+def test_injection_is_a_literal(project, store, q):
+    before = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+    assert q("find", text='x" } DROP ALL #') == []
+    assert store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows == before
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["query", "no-such-query"], "unknown query 'no-such-query'"),
+    (["query", "counterparts"], "needs --param term="),
+    (["query", "in-force-on", "--param", "date=yesterday"], "is not a valid date"),
+    (["query", "facts-by-reference", "--param", "reference=five"], "is not a valid integer"),
+    (["query", "sponsor-plan", "--param", "targets=US;EU"], "is not a valid codes"),
+    (["query", "contradictions", "--param", "nope=1"], "has no parameter 'nope'"),
+    (["query", "contradictions", "--param", "jurisdiction"], "expects key=value"),
+])
+def test_query_errors_are_one_line(project, capsys, argv, message):
+    assert main(["--root", str(project.root), *argv]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_query_cli_formats(project, capsys):
+    assert main(["--root", str(project.root), "query", "trial-counts", "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "region,jurisdiction,count,statedShare,recomputedShare,total"
+    assert out[1].startswith("China-NMPA,China,119,61,")
+    assert main(["--root", str(project.root), "queries"]) == 0
+    assert "sponsor-plan" in capsys.readouterr().out
+
+
+def test_sssom_export_parses_and_validates(project, tmp_path):
+    sssom = pytest.importorskip("sssom", reason="the sssom package is in the test extra")
+    from sssom.constants import SchemaValidationType
+    from sssom.parsers import parse_sssom_table
+    from sssom.validators import validate
+
+    out = tmp_path / "mappings.sssom.tsv"
+    assert main(["--root", str(project.root), "mappings", "--format", "sssom", "--out", str(out)]) == 0
+    msdf = parse_sssom_table(str(out))
+    validate(msdf, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness])
+    df = msdf.df
+    assert len(df) >= 30
+    row = df[(df.subject_id == "pw:KR-IND") & (df.object_id == "pw:JP-CTN")].iloc[0]
+    assert row.predicate_id == "skos:closeMatch" and "equivalent of a CTN or CTA" in row.comment
