@@ -49,7 +49,13 @@ def _cmd_sparql(args, project: Project) -> int:
     from .results import render
     from .store import EmbeddedStore
 
-    result = EmbeddedStore(project).query(_read_query(args.query))
+    text = _read_query(args.query)
+    if args.endpoint:
+        from .remote import remote_query
+
+        result = remote_query(args.endpoint, text, timeout=args.timeout)
+    else:
+        result = EmbeddedStore(project).query(text)
     sys.stdout.write(render(result, args.format))
     return 0
 
@@ -68,7 +74,7 @@ def _cmd_query(args, project: Project) -> int:
     from .querying import run_query
     from .results import render
 
-    result = run_query(project, args.name, parse_params(args.param))
+    result = run_query(project, args.name, parse_params(args.param), endpoint=args.endpoint, timeout=args.timeout)
     sys.stdout.write(render(result, args.format))
     return 0
 
@@ -82,6 +88,24 @@ def _cmd_mappings(args, project: Project) -> int:
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _cmd_serve(args, project: Project) -> int:
+    from .serve import serve
+
+    serve(project, args.host, args.port, args.timeout)
+    return 0
+
+
+def _cmd_load(args, project: Project) -> int:
+    from .remote import load_graph_store
+
+    nt = project.dist / "evkg.nt"
+    if not nt.is_file():
+        raise EvkgError(f"no built graph at {nt}; run 'evkg build' first")
+    status = load_graph_store(args.endpoint, nt, args.graph)
+    print(f"loaded {nt.relative_to(project.root)} into {args.endpoint} ({'graph ' + args.graph if args.graph else 'default graph'}; HTTP {status})")
     return 0
 
 
@@ -147,6 +171,12 @@ def _cmd_recover(args, project: Project) -> int:
     return 0
 
 
+def _endpoint_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint", help="run on this SPARQL endpoint (through SPARQLWrapper) instead of the embedded store; "
+                                      "HTTP basic auth from EVKG_ENDPOINT_USER / EVKG_ENDPOINT_PASSWORD")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the endpoint (default 30)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evkg", description=__doc__)
     p.add_argument("--version", action="version", version=f"evkg {__version__}")
@@ -161,6 +191,7 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("sparql", help="run a SPARQL SELECT/ASK query (text or .rq file) on the built graph")
     q.add_argument("query", help="query text or path to a .rq file")
     q.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
+    _endpoint_options(q)
     q.set_defaults(func=_cmd_sparql)
 
     ql = sub.add_parser("queries", help="list the canned queries with their parameters")
@@ -170,7 +201,19 @@ def parser() -> argparse.ArgumentParser:
     qq.add_argument("name")
     qq.add_argument("--param", action="append", metavar="KEY=VALUE", help="a query parameter (repeatable)")
     qq.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
+    _endpoint_options(qq)
     qq.set_defaults(func=_cmd_query)
+
+    sv = sub.add_parser("serve", help="serve the built graph as a read-only SPARQL endpoint (Ctrl-C stops it)")
+    sv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback only)")
+    sv.add_argument("--port", type=int, default=7878)
+    sv.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
+    sv.set_defaults(func=_cmd_serve)
+
+    ld = sub.add_parser("load", help="push dist/ into a SPARQL store through the Graph Store HTTP Protocol")
+    ld.add_argument("--endpoint", required=True, help="the store's Graph Store Protocol URL, e.g. http://host:7878/store")
+    ld.add_argument("--graph", help="a named graph IRI (default: the default graph)")
+    ld.set_defaults(func=_cmd_load)
 
     m = sub.add_parser("mappings", help="export the cross-jurisdiction mappings")
     m.add_argument("--format", choices=("sssom",), default="sssom")

@@ -16,9 +16,14 @@ def hide_parameters(result: QueryResult) -> QueryResult:
 
 
 def run_query(project: Project, name: str, params: dict[str, str] | None = None,
-              store: EmbeddedStore | None = None) -> QueryResult:
-    """Run the canned query `name` with `params` (strings, converted to the declared RDF types)."""
+              store: EmbeddedStore | None = None, endpoint: str | None = None, timeout: float = 30.0) -> QueryResult:
+    """Run the canned query `name` with `params` (strings, converted to the declared RDF types),
+    on the embedded store, or on `endpoint` through SPARQLWrapper."""
     query = get_query(project, name)
     bindings = bind(query, params or {})
+    if endpoint:
+        from .remote import remote_query
+
+        return hide_parameters(remote_query(endpoint, query.text, bindings, timeout))
     store = store or EmbeddedStore(project)
     return hide_parameters(store.query(query.text, bindings))

@@ -10,6 +10,8 @@ from rdflib.term import Node
 from .errors import EvkgError
 from .project import Project
 
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
 
 @dataclass
 class QueryResult:
@@ -33,6 +35,8 @@ def to_rdflib(term) -> Node | None:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise EvkgError(f"unsupported term in result: {term!r}")
 
