@@ -91,6 +91,9 @@ def load_catalogue(project: Project) -> dict[str, CannedQuery]:
 
 
 def get_query(project: Project, name: str) -> CannedQuery:
+    path = project.queries / f"{name}.rq"
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) and path.is_file():
+        return parse_header(path)
     catalogue = load_catalogue(project)
     if name not in catalogue:
         close = [n for n in catalogue if name.lower() in n or n in name.lower()]

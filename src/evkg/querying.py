@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .binding import with_values
 from .catalogue import bind, get_query
 from .project import Project
 from .store import EmbeddedStore, QueryResult
@@ -20,10 +21,13 @@ def run_query(project: Project, name: str, params: dict[str, str] | None = None,
     """Run the canned query `name` with `params` (strings, converted to the declared RDF types),
     on the embedded store, or on `endpoint` through SPARQLWrapper."""
     query = get_query(project, name)
-    bindings = bind(query, params or {})
+    # The same bound text runs on both back ends: a VALUES block of escaped RDF terms opening the
+    # WHERE group. (pyoxigraph's substitutions= joins the values only after evaluating the pattern,
+    # which made parameterized queries 10-100x slower than the same query with VALUES.)
+    text = with_values(query.text, bind(query, params or {}))
     if endpoint:
         from .remote import remote_query
 
-        return hide_parameters(remote_query(endpoint, query.text, bindings, timeout))
+        return hide_parameters(remote_query(endpoint, text, timeout=timeout))
     store = store or EmbeddedStore(project)
-    return hide_parameters(store.query(query.text, bindings))
+    return hide_parameters(store.query(text))

@@ -20,6 +20,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import EvkgError
+from .binding import with_values
 from .store import XSD_STRING, QueryResult
 
 POST_ABOVE = 1800  # characters; longer queries go by POST so URLs stay under common limits
@@ -29,19 +30,6 @@ USER_VAR, PASSWORD_VAR = "EVKG_ENDPOINT_USER", "EVKG_ENDPOINT_PASSWORD"
 def _credentials() -> tuple[str, str] | None:
     user = os.environ.get(USER_VAR)
     return (user, os.environ.get(PASSWORD_VAR, "")) if user else None
-
-
-def with_values(query: str, bindings: dict[str, Node]) -> str:
-    """Bind parameters for an engine without substitutions: a VALUES block of N3-escaped RDF terms
-    opens the outermost WHERE group, which joins exactly like a pre-bound variable."""
-    if not bindings:
-        return query
-    m = re.search(r"\bWHERE\s*\{", query, re.IGNORECASE)
-    if not m:
-        raise EvkgError("cannot bind parameters: the query has no WHERE clause")
-    names = " ".join(f"?{k}" for k in bindings)
-    terms = " ".join(v.n3() for v in bindings.values())
-    return f"{query[:m.end()]}\n  VALUES ({names}) {{ ({terms}) }}\n{query[m.end():]}"
 
 
 def _term(b: dict) -> Node:
