@@ -1,0 +1,182 @@
+"""Benchmark: every canned query on rdflib's in-memory store vs the embedded store (pyoxigraph) vs
+the HTTP endpoint (`evkg serve`, through SPARQLWrapper), at about 10k, 100k and 1M triples, side by
+side in one run; plus load times and the cold start of `evkg query`. Writes a Markdown report.
+
+    python benchmarks/query_backends.py --sizes 10000 100000 1000000 --out benchmarks/results.md
+
+Graphs come from benchmarks/generate.py (the review graph plus SYNTHETIC jurisdictions and trials).
+rdflib gets a per-query time cap (a query still running then is reported as "> cap").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate import generate  # noqa: E402
+
+from evkg.binding import with_values  # noqa: E402
+from evkg.catalogue import bind, load_catalogue  # noqa: E402
+from evkg.project import Project  # noqa: E402
+
+PARAMS = {"counterparts": {"term": "pw:KR-IND"}, "sources-of": {"subject": "jur:TW"},
+          "facts-by-reference": {"reference": "15"}, "find": {"text": "act"}}
+
+
+class Cap(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Cap()
+
+
+def timed(fn, runs: int, cap: float | None = None) -> float | None:
+    """Median seconds of `runs` calls; None if a call exceeded `cap` seconds."""
+    times = []
+    for _ in range(runs):
+        if cap:
+            signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, cap)
+        t = time.perf_counter()
+        try:
+            fn()
+        except Cap:
+            return None
+        finally:
+            if cap:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def ms(x: float | None, cap: float | None = None) -> str:
+    return f"> {cap * 1000:.0f}" if x is None else f"{x * 1000:.2f}"
+
+
+def bench_size(target: int, queries: dict, runs: int, rdflib_cap: float, tmp: Path) -> tuple[list[str], dict]:
+    import pyoxigraph as ox
+    import rdflib
+
+    from evkg.querying import hide_parameters  # noqa: F401  (same result shaping as the CLI)
+    from evkg.remote import remote_query
+    from evkg.serve import Endpoint
+
+    nt = tmp / f"graph-{target}.nt"
+    with open(nt, "w", encoding="utf-8") as f:
+        for line in generate(ROOT / "dist" / "evkg.nt", target):
+            f.write(line + "\n")
+    # embedded store on disk, as `evkg build` writes it
+    proj = tmp / f"project-{target}"
+    (proj / "dist").mkdir(parents=True)
+    (proj / "ontology").mkdir()
+    (proj / "ontology" / "evkg.ttl").write_text("")
+    os.symlink(ROOT / "queries", proj / "queries")
+    t = time.perf_counter()
+    store = ox.Store(str(proj / "dist" / "store"))
+    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    ox_load = time.perf_counter() - t
+    triples = len(store)
+    del store
+    store = ox.Store.read_only(str(proj / "dist" / "store"))
+    t = time.perf_counter()
+    g = rdflib.Graph()
+    g.parse(nt, format="nt")
+    rdf_load = time.perf_counter() - t
+    project = Project(proj)
+    rows, stats = [], {"embedded": [], "http": [], "rdflib": [], "ratio": []}
+    with Endpoint(project, port=0, limit_s=60) as ep:
+        for name, q in queries.items():
+            text = with_values(q.text, bind(q, PARAMS.get(name, {})))
+            emb = timed(lambda: list(store.query(text)), runs)
+            http = timed(lambda: remote_query(ep.query_url, text, timeout=120), max(3, runs // 2))
+            try:
+                rdf = timed(lambda: list(g.query(text)), 1 if target > 200_000 else 3, rdflib_cap)
+            except Exception as e:  # rdflib rejects some valid SPARQL (e.g. GROUP_CONCAT over unbound values)
+                rows.append(f"| {name} | fails ({type(e).__name__}) | {ms(emb)} | {ms(http)} | |")
+                stats["embedded"].append(emb)
+                stats["http"].append(http)
+                continue
+            ratio = "" if rdf is None else f"{rdf / emb:.0f}x"
+            rows.append(f"| {name} | {ms(rdf, rdflib_cap)} | {ms(emb)} | {ms(http)} | {ratio or '> ' + f'{rdflib_cap / emb:.0f}x'} |")
+            stats["embedded"].append(emb)
+            stats["http"].append(http)
+            stats["rdflib"].append(rdf if rdf is not None else rdflib_cap)
+            stats["ratio"].append((rdf if rdf is not None else rdflib_cap) / emb)
+    del g
+    head = [f"### About {target:,} triples ({triples:,} distinct)\n",
+            f"Load: rdflib `Graph.parse` {rdf_load:.2f} s; pyoxigraph `Store.bulk_load` (on disk) {ox_load:.2f} s "
+            f"({rdf_load / ox_load:.1f}x faster).\n",
+            "| query | rdflib memory (ms) | embedded pyoxigraph (ms) | HTTP endpoint (ms) | rdflib / embedded |",
+            "|---|---:|---:|---:|---:|"]
+    med = lambda xs: statistics.median(xs)
+    tail = [f"| **median of all queries** | {ms(med(stats['rdflib']))} | {ms(med(stats['embedded']))} | "
+            f"{ms(med(stats['http']))} | {med(stats['ratio']):.0f}x |", ""]
+    stats["max_embedded"] = max(stats["embedded"])
+    stats["triples"] = triples
+    return head + rows + tail, stats
+
+
+def cold_start(runs: int) -> float:
+    exe = Path(sys.executable).with_name("evkg")
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "evkg.cli"]),
+           "--root", str(ROOT), "query", "trial-counts", "--format", "csv"]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--runs", type=int, default=11)
+    ap.add_argument("--rdflib-cap", type=float, default=5.0, help="seconds before an rdflib query is given up")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    if not (ROOT / "dist" / "evkg.nt").is_file():
+        sys.exit("run 'evkg build' first")
+    queries = {n: q for n, q in load_catalogue(Project(ROOT)).items()}
+    out = ["# Query back ends: rdflib vs embedded pyoxigraph vs HTTP endpoint", "",
+           f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; medians of {args.runs} runs "
+           f"(HTTP: {max(3, args.runs // 2)}; rdflib: 3, or 1 above 200k triples, capped at {args.rdflib_cap:g} s). "
+           "Each query with the parameters the tests use; the review graph plus synthetic data (benchmarks/generate.py).", ""]
+    summary = []
+    with tempfile.TemporaryDirectory(prefix="evkg-bench-") as tmp:
+        for size in args.sizes:
+            print(f"benchmarking {size:,} triples ...", file=sys.stderr, flush=True)
+            lines, stats = bench_size(size, queries, args.runs, args.rdflib_cap, Path(tmp))
+            out += lines
+            summary.append((size, stats))
+            shutil.rmtree(Path(tmp) / f"project-{size}", ignore_errors=True)
+    cs = cold_start(7)
+    out += ["### Summary", "",
+            "| size | median embedded (ms) | slowest embedded (ms) | median HTTP (ms) | median rdflib / embedded |",
+            "|---|---:|---:|---:|---:|"]
+    for size, s in summary:
+        out.append(f"| {s['triples']:,} | {statistics.median(s['embedded']) * 1000:.2f} | {s['max_embedded'] * 1000:.1f} | "
+                   f"{statistics.median(s['http']) * 1000:.2f} | {statistics.median(s['ratio']):.0f}x |")
+    out += ["", f"Cold start of `evkg query trial-counts` on the review graph (new process, median of 7): {cs:.2f} s.", ""]
+    text = "\n".join(out)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
