@@ -56,7 +56,7 @@ def copy_project(dest: Path) -> Project:
 @pytest.fixture(scope="session")
 def project(tmp_path_factory) -> Project:
     p = copy_project(tmp_path_factory.mktemp("evkg"))
-    build(p, reason=False, progress=lambda m: None)
+    build(p, reason=True, progress=lambda m: None)
     return p
 
 

@@ -8,7 +8,7 @@ from evkg.build import assemble, build
 from evkg.cli import main
 from evkg.errors import BuildFailure, SourceSyntaxError
 from evkg.provenance import parse_location, unsourced
-from evkg.reasoning import check_consistency
+from evkg.reasoning import reason
 
 from conftest import FIXTURES, copy_project, iri
 
@@ -51,7 +51,7 @@ def test_facts_resting_on_a_reference_can_be_listed(select):
 
 def test_shipped_graph_is_consistent_under_hermit(project):
     graph, *_ = assemble(project)
-    report = check_consistency(graph, "hermit")
+    report = reason(graph, "hermit")
     assert report.consistent
 
 

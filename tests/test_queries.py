@@ -369,3 +369,14 @@ def test_sssom_export_parses_and_validates(project, tmp_path):
     assert len(df) >= 30
     row = df[(df.subject_id == "pw:KR-IND") & (df.object_id == "pw:JP-CTN")].iloc[0]
     assert row.predicate_id == "skos:closeMatch" and "equivalent of a CTN or CTA" in row.comment
+
+
+@covers("regime-categories")
+def test_regime_categories(q):
+    rows = q("regime-categories")
+    by = {}
+    for r in rows:
+        by.setdefault(r["category"], set()).add(r["jurisdiction"])
+    assert by["source-based regime"] == {"Japan", "South Korea", "Taiwan"}
+    assert by["jurisdiction with EV-specific guidance"] == {"South Korea"}
+    assert by["jurisdiction aligned with the EU ATMP regulation"] == {"Switzerland"}

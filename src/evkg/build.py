@@ -24,6 +24,7 @@ from .transaction import Transaction, crash_point, locked
 from .validation import load_shapes, validate_graph
 
 ARTEFACTS = {"evkg.ttl": "turtle", "evkg.nt": "nt", "evkg.jsonld": "json-ld"}
+INFERRED_ARTEFACTS = {"evkg-inferred.ttl": "turtle", "evkg-inferred.nt": "nt"}
 STORE_DIR = "store"
 REPORT = "build-report.json"
 
@@ -31,6 +32,7 @@ REPORT = "build-report.json"
 @dataclass
 class BuildResult:
     graph: Graph
+    inferred: Graph
     files: int
     triples: int
     source_locations: int
@@ -43,7 +45,19 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "graph"}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("graph", "inferred")}
+        out["inferred_triples"] = len(self.inferred)
+        out["inferred_memberships"] = inferred_memberships(self.inferred)
+        return out
+
+
+def inferred_memberships(inferred: Graph) -> dict[str, list[str]]:
+    """Members of each defined evkg class, as the reasoner inferred them."""
+    out: dict[str, list[str]] = {}
+    for s, c in inferred.subject_objects(RDF.type):
+        if str(c).startswith(str(EVKG)):
+            out.setdefault(str(c)[len(EVKG):], []).append(str(s).rsplit("/", 1)[-1])
+    return {k: sorted(v) for k, v in sorted(out.items())}
 
 
 def _stderr(msg: str) -> None:
@@ -85,16 +99,28 @@ def statistics(graph: Graph) -> tuple[dict, dict, dict]:
     return dict(sorted(per_class.items())), dict(sorted(per_jur.items())), dict(sorted(per_part.items()))
 
 
-def stage_dist(graph: Graph, staging: Path, report: dict) -> None:
-    """Write every artefact into `staging` (a fresh folder that becomes dist/ on commit)."""
+def stage_dist(graph: Graph, staging: Path, report: dict, inferred: Graph | None = None) -> None:
+    """Write every artefact into `staging` (a fresh folder that becomes dist/ on commit).
+
+    Asserted triples go to evkg.* and the store's default graph; what the reasoner inferred goes
+    to evkg-inferred.* and the store's named graph <https://w3id.org/evkg/graph/inferred>."""
     import pyoxigraph
+
+    from .reasoning import INFERRED_GRAPH
 
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name, fmt in ARTEFACTS.items():
         graph.serialize(destination=staging / name, format=fmt, encoding="utf-8")
+    inferred = inferred if inferred is not None else Graph()
+    for prefix, ns in PREFIXES.items():
+        inferred.bind(prefix, ns, override=True)
+    for name, fmt in INFERRED_ARTEFACTS.items():
+        inferred.serialize(destination=staging / name, format=fmt, encoding="utf-8")
     store = pyoxigraph.Store(str(staging / STORE_DIR))
     store.bulk_load(path=str(staging / "evkg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    store.bulk_load(path=str(staging / "evkg-inferred.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES,
+                    to_graph=pyoxigraph.NamedNode(str(INFERRED_GRAPH)))
     store.flush()
     del store
     (staging / REPORT).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -118,7 +144,7 @@ def publish(result: "BuildResult", txn: Transaction, progress: Callable[[str], N
     """Stage dist/ for a compiled graph and commit it together with the given data-file moves."""
     progress(f"writing {txn.project.dist.relative_to(txn.project.root)}/")
     t = time.perf_counter()
-    stage_dist(result.graph, txn.staged_dist, result.summary())
+    stage_dist(result.graph, txn.staged_dist, result.summary(), result.inferred)
     txn.commit(list(moves))
     result.seconds["write"] = round(time.perf_counter() - t, 3)
 
@@ -131,15 +157,16 @@ def compile_graph(project: Project, reason: bool = True, reasoner: str = "hermit
     graph, nfiles, nloc, derived = assemble(project, progress, extra_files)
     seconds["assemble"] = round(time.perf_counter() - t0, 3)
     consistent = None
+    inferred = Graph()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The reasoner spends its time in a Java subprocess, so it overlaps with SHACL validation here.
         reasoning = None
         if reason:
-            from .reasoning import check_consistency
+            from .reasoning import reason
 
             progress(f"checking OWL consistency with {reasoner}, validating with SHACL")
             t1 = time.perf_counter()
-            reasoning = pool.submit(check_consistency, graph, reasoner)
+            reasoning = pool.submit(reason, graph, reasoner)
         else:
             progress("validating with SHACL")
         t2 = time.perf_counter()
@@ -149,12 +176,13 @@ def compile_graph(project: Project, reason: bool = True, reasoner: str = "hermit
             report = reasoning.result()
             seconds["reason"] = round(time.perf_counter() - t1, 3)
             if not report.consistent:
-                raise BuildFailure(f"{reasoner}: {report.detail}; run 'evkg reason' for the explanation")
+                raise BuildFailure(f"{reasoner}: {report.detail}", details="\n".join(report.explanations))
             consistent = True
+            inferred = report.inferred
     if not shacl.conforms:
         raise BuildFailure(f"the graph does not conform to the SHACL shapes ({len(shacl.violations())} violation(s))",
                            details=shacl.render())
     per_class, per_jur, per_part = statistics(graph)
-    result = BuildResult(graph, nfiles, len(graph), nloc, derived, per_class, per_jur, per_part, consistent,
+    result = BuildResult(graph, inferred, nfiles, len(graph), nloc, derived, per_class, per_jur, per_part, consistent,
                          [asdict(f) for f in shacl.findings], seconds)
     return result

@@ -23,6 +23,10 @@ def _cmd_build(args, project: Project) -> int:
           + f", conforms to the SHACL shapes ({len(warnings)} warning(s))")
     for f in warnings:
         print(f"  warning: {f['focus']}: {f['message']}")
+    if s["consistent"]:
+        print(f"\nInferred by {args.reasoner}: {s['inferred_triples']} triples (dist/evkg-inferred.ttl); categories:")
+        for k, v in s["inferred_memberships"].items():
+            print(f"  {k:<34} {', '.join(v)}")
     print("\nEntities per class:")
     for k, v in sorted(s["entities_per_class"].items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {k:<34} {v:>5}")
@@ -91,6 +95,25 @@ def _cmd_mappings(args, project: Project) -> int:
     return 0
 
 
+def _cmd_reason(args, project: Project) -> int:
+    from .build import assemble
+    from .reasoning import reason
+
+    graph, *_ = assemble(project)
+    report = reason(graph, args.reasoner)
+    if not report.consistent:
+        print(f"inconsistent under {args.reasoner}:")
+        for line in report.explanations:
+            print(f"  - {line}")
+        return 1
+    from .build import inferred_memberships
+
+    print(f"consistent under {args.reasoner}; {len(report.inferred)} triples inferred")
+    for k, v in inferred_memberships(report.inferred).items():
+        print(f"  {k:<34} {', '.join(v)}")
+    return 0
+
+
 def _cmd_serve(args, project: Project) -> int:
     from .serve import serve
 
@@ -106,6 +129,12 @@ def _cmd_load(args, project: Project) -> int:
         raise EvkgError(f"no built graph at {nt}; run 'evkg build' first")
     status = load_graph_store(args.endpoint, nt, args.graph)
     print(f"loaded {nt.relative_to(project.root)} into {args.endpoint} ({'graph ' + args.graph if args.graph else 'default graph'}; HTTP {status})")
+    inferred = project.dist / "evkg-inferred.nt"
+    if inferred.is_file() and inferred.stat().st_size:
+        from .reasoning import INFERRED_GRAPH
+
+        status = load_graph_store(args.endpoint, inferred, str(INFERRED_GRAPH))
+        print(f"loaded {inferred.relative_to(project.root)} into graph {INFERRED_GRAPH} (HTTP {status})")
     return 0
 
 
@@ -203,6 +232,10 @@ def parser() -> argparse.ArgumentParser:
     qq.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
     _endpoint_options(qq)
     qq.set_defaults(func=_cmd_query)
+
+    rs = sub.add_parser("reason", help="check OWL consistency and show the inferred categories (explains an inconsistency)")
+    rs.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
+    rs.set_defaults(func=_cmd_reason)
 
     sv = sub.add_parser("serve", help="serve the built graph as a read-only SPARQL endpoint (Ctrl-C stops it)")
     sv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback only)")

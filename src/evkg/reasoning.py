@@ -1,15 +1,25 @@
-"""OWL 2 consistency checking with owlready2's HermiT (Java)."""
+"""OWL 2 reasoning with owlready2: consistency, inferred categories, and explanations a curator can act on.
+
+HermiT and Pellet do not know xsd:date, xsd:gYear or xsd:gYearMonth (outside the OWL 2 datatype
+map). HermiT is told to ignore them; Pellet gets a copy of the graph without those literals. Either
+way they are only hidden from the reasoner: the built graph keeps them.
+"""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .errors import BuildFailure, EvkgError
+from .namespaces import EVKG
+
+UNSUPPORTED = {XSD.date, XSD.gYear, XSD.gYearMonth}
+INFERRED_GRAPH = URIRef("https://w3id.org/evkg/graph/inferred")
 
 
 @dataclass
@@ -17,35 +27,145 @@ class ReasonerReport:
     consistent: bool
     reasoner: str
     detail: str = ""
+    inferred: Graph = field(default_factory=Graph)
+    explanations: list[str] = field(default_factory=list)
 
 
-def check_consistency(graph: Graph, reasoner: str = "hermit") -> ReasonerReport:
-    """Load the graph into a fresh owlready2 world and ask the reasoner whether it is consistent.
+def _reasoner_input(graph: Graph, reasoner: str) -> Graph:
+    if reasoner != "pellet":
+        return graph
+    out = Graph()
+    for s, p, o in graph:
+        if not (isinstance(o, Literal) and o.datatype in UNSUPPORTED):
+            out.add((s, p, o))
+    return out
 
-    HermiT does not know xsd:date, xsd:gYear or xsd:gYearMonth (outside the OWL 2 datatype
-    map); those literals are skipped by the reasoner, not dropped from the graph."""
+
+def reason(graph: Graph, reasoner: str = "hermit") -> ReasonerReport:
+    """Classify the graph; return consistency, the inferred triples that are new, and explanations."""
+    if reasoner not in ("hermit", "pellet"):
+        raise EvkgError(f"unknown reasoner '{reasoner}' (use hermit or pellet)")
     if shutil.which("java") is None:
         raise EvkgError("OWL reasoning needs Java (java not found on PATH); install a JRE 11+ or skip with --no-reason")
-    import owlready2  # imported here: only the build needs it
+    import owlready2  # imported here: only the build and `evkg reason` need it
 
     with tempfile.TemporaryDirectory(prefix="evkg-reason-") as tmp:
         path = Path(tmp) / "graph.nt"
-        graph.serialize(destination=path, format="nt", encoding="utf-8")
+        _reasoner_input(graph, reasoner).serialize(destination=path, format="nt", encoding="utf-8")
         world = owlready2.World()
-        onto = world.get_ontology(path.as_uri()).load(format="ntriples")
         try:
-            if reasoner == "hermit":
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                               ignore_unsupported_datatypes=True)
-            elif reasoner == "pellet":
-                owlready2.sync_reasoner_pellet(world, infer_property_values=False, debug=0)
-            else:
-                raise EvkgError(f"unknown reasoner '{reasoner}' (use hermit or pellet)")
-        except owlready2.OwlReadyInconsistentOntologyError:
-            return ReasonerReport(False, reasoner, "the ontology and data are inconsistent")
-        except owlready2.base.OwlReadyJavaError as e:
-            raise BuildFailure(f"{reasoner} failed: {str(e).strip().splitlines()[-1]}") from None
+            world.get_ontology(path.as_uri()).load(format="ntriples")
+            try:
+                if reasoner == "hermit":
+                    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
+                                                   ignore_unsupported_datatypes=True)
+                else:
+                    owlready2.sync_reasoner_pellet(world, infer_property_values=True, debug=0)
+            except owlready2.OwlReadyInconsistentOntologyError:
+                return ReasonerReport(False, reasoner, "the ontology and data are inconsistent",
+                                      explanations=explain_inconsistency(graph))
+            except owlready2.base.OwlReadyJavaError as e:
+                raise BuildFailure(f"{reasoner} failed: {str(e).strip().splitlines()[-1]}") from None
+            inferred = _inferred_triples(world, graph)
         finally:
             world.close()
-        del onto
-    return ReasonerReport(True, reasoner)
+    return ReasonerReport(True, reasoner, inferred=inferred)
+
+
+def _inferred_triples(world, asserted: Graph) -> Graph:
+    """The triples owlready2 put in its inference ontology that the graph did not already hold."""
+    inferrences = world.get_ontology("http://inferrences/")
+    out = Graph()
+    iri = world._unabbreviate
+    for s, p, o in inferrences.get_triples():
+        if s < 0 or p < 0:
+            continue
+        subj, pred = URIRef(iri(s)), URIRef(iri(p))
+        if isinstance(o, int) and o > 0:
+            obj = URIRef(iri(o))
+        else:
+            continue  # inferred data values: none are expected in this model
+        if pred == RDF.type and obj in (OWL.NamedIndividual, OWL.Thing):
+            continue
+        if (subj, pred, obj) not in asserted:
+            out.add((subj, pred, obj))
+    # The reasoner reports the most specific classes; add their evkg superclasses so that a query for
+    # a general category (e.g. ATMPJurisdiction) finds members inferred into a narrower one.
+    for subj, cls in list(out.subject_objects(RDF.type)):
+        todo = [cls]
+        while todo:
+            for sup in asserted.objects(todo.pop(), RDFS.subClassOf):
+                if isinstance(sup, URIRef) and str(sup).startswith(str(EVKG)) and (subj, RDF.type, sup) not in asserted:
+                    if (subj, RDF.type, sup) not in out:
+                        out.add((subj, RDF.type, sup))
+                        todo.append(sup)
+    return out
+
+
+# --- explanations ------------------------------------------------------------------------------
+
+def _disjoint_pairs(g: Graph) -> set[frozenset]:
+    pairs = {frozenset((a, b)) for a, b in g.subject_objects(OWL.disjointWith)}
+    for node in g.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(g.items(g.value(node, OWL.members)))
+        pairs |= {frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1:]}
+    return pairs
+
+
+def _label(g: Graph, node) -> str:
+    label = g.value(node, RDFS.label)
+    short = str(node).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return f"{short} ({label})" if label else short
+
+
+def explain_inconsistency(g: Graph) -> list[str]:
+    """Find the usual culprits of an inconsistent graph in curator's terms: an individual that is an
+    instance of two disjoint classes (asserted, or implied by a property's domain or range), or a
+    functional property with two different values."""
+    supers: dict = {}
+
+    def ancestors(c):
+        if c not in supers:
+            seen, todo = {c}, [c]
+            while todo:
+                for sup in g.objects(todo.pop(), RDFS.subClassOf):
+                    if isinstance(sup, URIRef) and sup not in seen:
+                        seen.add(sup)
+                        todo.append(sup)
+            supers[c] = seen
+        return supers[c]
+
+    why: dict = {}  # individual -> {class: reason}
+    for s, c in g.subject_objects(RDF.type):
+        if isinstance(c, URIRef) and isinstance(s, URIRef) and not str(c).startswith(str(OWL)):
+            why.setdefault(s, {})[c] = f"asserted as {_label(g, c)}"
+    for prop, dom in g.subject_objects(RDFS.domain):
+        if isinstance(dom, URIRef):
+            for s in set(g.subjects(prop, None)):
+                if isinstance(s, URIRef):
+                    why.setdefault(s, {}).setdefault(dom, f"implied by its {_label(g, prop)} (domain {_label(g, dom)})")
+    for prop, rng in g.subject_objects(RDFS.range):
+        if isinstance(rng, URIRef) and (rng, RDF.type, OWL.Class) in g:
+            for o in set(g.objects(None, prop)):
+                if isinstance(o, URIRef):
+                    why.setdefault(o, {}).setdefault(rng, f"implied by being the {_label(g, prop)} of something (range {_label(g, rng)})")
+    disjoint = _disjoint_pairs(g)
+    found = []
+    for ind, classes in why.items():
+        closure = {}
+        for c, reason in classes.items():
+            for a in ancestors(c):
+                closure.setdefault(a, reason)
+        for pair in disjoint:
+            a, b = tuple(pair)
+            if a in closure and b in closure:
+                found.append(f"{_label(g, ind)} is both {_label(g, a)} ({closure[a]}) and {_label(g, b)} ({closure[b]}), "
+                             f"but the ontology declares these classes disjoint: fix the type or the link.")
+    for prop in g.subjects(RDF.type, OWL.FunctionalProperty):
+        for s in set(g.subjects(prop, None)):
+            values = set(g.objects(s, prop))
+            if len(values) > 1:
+                found.append(f"{_label(g, s)} has {len(values)} values for {_label(g, prop)}, which allows only one: "
+                             + ", ".join(sorted(_label(g, v) for v in values)))
+    return sorted(set(found)) or ["no disjointness or functional-property clash found by the explainer; "
+                                  "remove recently added facts one at a time to isolate the cause"]
