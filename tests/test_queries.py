@@ -307,6 +307,13 @@ def test_table_queries_feed_the_tables(q):
     assert sum({r["j"]: int(r["count"]) for r in q("table-2")}.values()) == 196
 
 
+@covers("wikidata-jurisdiction-facts")
+@covers("wikidata-authority-websites")
+def test_federated_queries_are_tested_in_test_links():
+    import test_links
+    assert hasattr(test_links, "test_federated_jurisdiction_facts_embedded")
+
+
 @covers("find")
 def test_find(q):
     rows = q("find", text="regenerative medicine act")

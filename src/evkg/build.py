@@ -112,6 +112,10 @@ def stage_dist(graph: Graph, staging: Path, report: dict, inferred: Graph | None
     staging.mkdir(parents=True)
     for name, fmt in ARTEFACTS.items():
         graph.serialize(destination=staging / name, format=fmt, encoding="utf-8")
+    ontology = Graph()  # the TBox alone, in RDF/XML, for Protégé and other OWL tools
+    for f in sorted((staging.parent / "ontology").glob("*.ttl")):
+        ontology.parse(f, format="turtle")
+    ontology.serialize(destination=staging / "evkg-ontology.owl", format="xml", encoding="utf-8")
     inferred = inferred if inferred is not None else Graph()
     for prefix, ns in PREFIXES.items():
         inferred.bind(prefix, ns, override=True)

@@ -51,6 +51,7 @@ class CannedQuery:
     description: str = ""
     row: str = ""
     params: list[Param] = field(default_factory=list)
+    federated: list[str] = field(default_factory=list)  # SERVICE endpoints the query calls
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -73,7 +74,8 @@ def parse_header(path: Path) -> CannedQuery:
             fields[key] = m.group(2).strip()
         elif key:
             fields[key] = (fields[key] + "\n" + body.strip()).strip()
-    q = CannedQuery(path.stem, path, text, fields.get("summary", ""), fields.get("description", ""), fields.get("row", ""))
+    q = CannedQuery(path.stem, path, text, fields.get("summary", ""), fields.get("description", ""), fields.get("row", ""),
+                    federated=fields.get("federated", "").split())
     params = fields.get("params", "none")
     if params.strip() != "none":
         for item in filter(None, (l.strip() for l in params.splitlines())):
@@ -152,6 +154,20 @@ def bind(query: CannedQuery, values: dict[str, str]) -> dict[str, Node]:
         except ValueError as e:
             raise EvkgError(f"query '{query.name}': parameter {p.name}={raw!r} is not a valid {p.type} ({e})") from None
     return bound
+
+
+def redirect_services(query: CannedQuery, text: str, services: dict[str, str]) -> str:
+    """Point a federated query's SERVICE at another endpoint (a mirror, or a local stand-in).
+
+    Only a SERVICE IRI the query declares in its '#+ federated:' header is replaced, and only by
+    a well-formed http(s) IRI; this changes where the query is sent, not what it asks."""
+    for original, replacement in services.items():
+        if original not in query.federated:
+            raise EvkgError(f"query '{query.name}' calls no SERVICE <{original}> (it calls: {', '.join(query.federated) or 'none'})")
+        if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", replacement):
+            raise EvkgError(f"--service: '{replacement}' is not an http(s) IRI")
+        text = text.replace(f"SERVICE <{original}>", f"SERVICE <{replacement}>")
+    return text
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:

@@ -78,7 +78,11 @@ def _cmd_query(args, project: Project) -> int:
     from .querying import run_query
     from .results import render
 
-    result = run_query(project, args.name, parse_params(args.param), endpoint=args.endpoint, timeout=args.timeout)
+    services = dict(pair.split("=", 1) for pair in args.service or [] if "=" in pair)
+    if len(services) != len(args.service or []):
+        raise EvkgError("--service expects ORIGINAL=REPLACEMENT, e.g. https://query.wikidata.org/sparql=http://127.0.0.1:7879/query")
+    result = run_query(project, args.name, parse_params(args.param), endpoint=args.endpoint, timeout=args.timeout,
+                       services=services)
     sys.stdout.write(render(result, args.format))
     return 0
 
@@ -112,6 +116,19 @@ def _cmd_reason(args, project: Project) -> int:
     for k, v in inferred_memberships(report.inferred).items():
         print(f"  {k:<34} {', '.join(v)}")
     return 0
+
+
+def _cmd_links(args, project: Project) -> int:
+    from .links import check_links
+    from .validation import built_graph
+
+    report = check_links(built_graph(project))
+    for p in report.problems:
+        print(f"problem: {p}")
+    if report.unlinked:
+        print(f"without a checked external identifier ({len(report.unlinked)}): " + "; ".join(report.unlinked))
+    print(f"{report.checked} external identifiers checked, {len(report.problems)} problem(s)")
+    return 0 if report.ok else 1
 
 
 def _cmd_serve(args, project: Project) -> int:
@@ -230,12 +247,18 @@ def parser() -> argparse.ArgumentParser:
     qq.add_argument("name")
     qq.add_argument("--param", action="append", metavar="KEY=VALUE", help="a query parameter (repeatable)")
     qq.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
+    qq.add_argument("--service", action="append", metavar="ORIGINAL=URL",
+                    help="send a federated query's SERVICE calls to another endpoint (mirror or local stand-in)")
     _endpoint_options(qq)
     qq.set_defaults(func=_cmd_query)
 
     rs = sub.add_parser("reason", help="check OWL consistency and show the inferred categories (explains an inconsistency)")
     rs.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
     rs.set_defaults(func=_cmd_reason)
+
+    lk = sub.add_parser("links", help="check the external identifiers (offline)")
+    lk.add_argument("action", choices=("check",))
+    lk.set_defaults(func=_cmd_links)
 
     sv = sub.add_parser("serve", help="serve the built graph as a read-only SPARQL endpoint (Ctrl-C stops it)")
     sv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback only)")

@@ -8,7 +8,6 @@ import io
 from . import __version__
 from .namespaces import PREFIXES
 from .project import Project
-from .results import compact
 from .store import EmbeddedStore
 
 MAPPINGS_QUERY = """
@@ -19,7 +18,8 @@ SELECT ?m ?s ?sl ?p ?o ?ol ?why ?conf (GROUP_CONCAT(DISTINCT ?srcl; separator=" 
 WHERE {
   ?m a evkg:Mapping ; evkg:mappingSubject ?s ; evkg:mappingPredicate ?p ; evkg:mappingObject ?o ;
      evkg:mappingJustification ?why ; prov:wasDerivedFrom/rdfs:label ?srcl .
-  ?s rdfs:label ?sl . ?o rdfs:label ?ol .
+  ?s rdfs:label ?sl .
+  OPTIONAL { ?o rdfs:label ?ol }
   OPTIONAL { ?m evkg:mappingConfidence ?conf }
 }
 GROUP BY ?m ?s ?sl ?p ?o ?ol ?why ?conf
@@ -27,6 +27,15 @@ ORDER BY ?s ?o
 """
 COLUMNS = ["subject_id", "subject_label", "predicate_id", "object_id", "object_label", "mapping_justification",
            "confidence", "comment", "see_also"]
+
+
+def curie(term) -> str:
+    """SSSOM needs CURIEs for every identifier: the longest known namespace wins, '/' allowed in the local part."""
+    iri = str(term)
+    best = max(((p, str(ns)) for p, ns in PREFIXES.items() if iri.startswith(str(ns))), key=lambda x: len(x[1]), default=None)
+    if best is None:
+        raise ValueError(f"no prefix for {iri}")
+    return f"{best[0]}:{iri[len(best[1]):]}"
 
 
 def sssom_tsv(project: Project, store: EmbeddedStore | None = None) -> str:
@@ -37,16 +46,16 @@ def sssom_tsv(project: Project, store: EmbeddedStore | None = None) -> str:
     rows = []
     for r in res.rows:
         rec = dict(zip(res.columns, r))
-        s, p, o = compact(rec["s"]), compact(rec["p"]), compact(rec["o"])
-        used.update(x.split(":", 1)[0] for x in (s, p, o, compact(rec["m"])))
-        rows.append([s, str(rec["sl"]), p, o, str(rec["ol"]), "semapv:ManualMappingCuration",
+        s, p, o = curie(rec["s"]), curie(rec["p"]), curie(rec["o"])
+        used.update(x.split(":", 1)[0] for x in (s, p, o, curie(rec["m"])))
+        rows.append([s, str(rec["sl"]), p, o, "" if rec["ol"] is None else str(rec["ol"]), "semapv:ManualMappingCuration",
                      "" if rec["conf"] is None else str(rec["conf"]),
-                     f"{rec['why']} Source: {rec['sources']}", compact(rec["m"])])
+                     f"{rec['why']} Source: {rec['sources']}", curie(rec["m"])])
     prefixes = {k: str(PREFIXES[k]) for k in sorted(used)}
     prefixes["semapv"] = "https://w3id.org/semapv/vocab/"
     header = ["mapping_set_id: https://w3id.org/evkg/mappings/cross-jurisdiction.sssom.tsv",
               f"mapping_set_version: \"{__version__}\"",
-              "mapping_set_title: Cross-jurisdiction correspondences of EV regulatory terms (evkg)",
+              "mapping_set_title: Cross-jurisdiction correspondences of EV regulatory terms, and links to external identifiers (evkg)",
               "license: https://creativecommons.org/licenses/by/4.0/",
               "mapping_set_description: Pathways, product classes, bodies and instruments of different jurisdictions that the review by Verma and Arora (Pharmaceutics 2025, 17, 990; doi:10.3390/pharmaceutics17080990) compares, with evkg's justification and confidence.",
               "curie_map:"] + [f"  {k}: {v}" for k, v in prefixes.items()]

@@ -14,14 +14,21 @@ REF = Namespace(RES + "reference/")
 REVIEW = RES.review
 SHAPES = Namespace("https://w3id.org/evkg/shapes#")
 
+EXTERNAL = {
+    "wikidata": Namespace("http://www.wikidata.org/entity/"), "wdt": Namespace("http://www.wikidata.org/prop/direct/"),
+    "ror": Namespace("https://ror.org/"), "GO": Namespace("http://purl.obolibrary.org/obo/GO_"),
+    "mesh": Namespace("http://id.nlm.nih.gov/mesh/"), "uniprot": Namespace("http://purl.uniprot.org/uniprot/"),
+    "elires": Namespace("http://data.europa.eu/eli/"),
+}
+
 PREFIXES = {
     "evkg": EVKG, "res": RES, "jur": Namespace(RES + "jurisdiction/"), "body": Namespace(RES + "body/"),
     "law": Namespace(RES + "law/"), "gl": Namespace(RES + "guideline/"), "std": Namespace(RES + "standard/"),
     "pw": Namespace(RES + "pathway/"), "cls": Namespace(RES + "class/"), "cv": Namespace(RES + "concept/"),
     "pos": Namespace(RES + "position/"), "src": SRC, "ref": REF, "part": PART, "ent": Namespace(RES + "entity/"),
     "shp": SHAPES, "org": ORG, "eli": ELI, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "owl": OWL, "rdf": RDF,
-    "rdfs": RDFS, "xsd": XSD,
+    "rdfs": RDFS, "xsd": XSD, **EXTERNAL,
 }
 
-__all__ = ["EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "SHAPES", "PREFIXES",
+__all__ = ["EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "SHAPES", "PREFIXES", "EXTERNAL",
            "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]

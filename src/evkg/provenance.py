@@ -74,9 +74,9 @@ def unsourced(graph: Graph) -> list[URIRef]:
       FILTER(STRSTARTS(STR(?s), "https://w3id.org/evkg/resource/"))
       FILTER(!STRSTARTS(STR(?s), "https://w3id.org/evkg/resource/source/"))
       FILTER(!STRSTARTS(STR(?s), "https://w3id.org/evkg/resource/part/"))
-      FILTER(?t NOT IN (skos:ConceptScheme))
+      FILTER(?t NOT IN (skos:ConceptScheme, evkg:BibliographicResource, evkg:DocumentPart, evkg:SourceLocation))
       FILTER NOT EXISTS { ?s prov:wasDerivedFrom ?src }
       FILTER NOT EXISTS { ?s skos:inScheme ?scheme }
     } ORDER BY ?s"""
-    return [r.s for r in graph.query(q, initNs={"prov": PROV, "skos": SKOS})]
+    return [r.s for r in graph.query(q, initNs={"prov": PROV, "skos": SKOS, "evkg": EVKG})]
 

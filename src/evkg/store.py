@@ -79,12 +79,14 @@ class EmbeddedStore:
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
             result = self._store.query(text, substitutions=subs or None)
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult([], [], bool(result))
+            if not isinstance(result, ox.QuerySolutions):
+                raise EvkgError("only SELECT and ASK queries are supported here")
+            columns = [v.value for v in result.variables]
+            rows = [[to_rdflib(sol[c]) for c in columns] for sol in result]  # evaluation is lazy: errors surface here
         except SyntaxError as e:
             raise EvkgError(f"SPARQL syntax error: {str(e).splitlines()[0]}") from None
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult([], [], bool(result))
-        if not isinstance(result, ox.QuerySolutions):
-            raise EvkgError("only SELECT and ASK queries are supported here")
-        columns = [v.value for v in result.variables]
-        rows = [[to_rdflib(sol[c]) for c in columns] for sol in result]
+        except OSError as e:  # e.g. a SERVICE endpoint that cannot be reached
+            raise EvkgError(f"query failed: {str(e).splitlines()[0]}") from None
         return QueryResult(columns, rows)
