@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .errors import BuildFailure, EvkgError
-from .namespaces import EVKG, PROV
+from .namespaces import EVKG, PROV, RES
 
 UNSUPPORTED = {XSD.date, XSD.gYear, XSD.gYearMonth}
 INFERRED_GRAPH = URIRef("https://w3id.org/evkg/graph/inferred")
@@ -100,6 +100,8 @@ def _inferred_triples(world, asserted: Graph) -> Graph:
         if s < 0 or p < 0:
             continue
         subj, pred = URIRef(iri(s)), URIRef(iri(p))
+        if not str(subj).startswith(str(RES)):
+            continue  # e.g. a Wikidata IRI that owl:sameAs makes identical to one of ours: keep our name
         if isinstance(o, int) and o > 0:
             obj = URIRef(iri(o))
         else:
