@@ -50,6 +50,6 @@ def add_facts(project: Project, source: Path, fmt: str | None = None, reason: bo
         staged = target.with_name(f".{target.name}.tmp")
         write_atomic(staged, new.serialize(format="turtle", encoding="utf-8"))
         crash_point("data-staged")
-        result = compile_graph(project, reason=reason, progress=progress, extra_files=[staged])
+        result = compile_graph(project, reason=reason, progress=progress, extra_files=[staged], staging=txn.staged_dist)
         publish(result, txn, progress, moves=[(staged, target)])
         return AddResult(report, target)

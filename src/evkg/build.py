@@ -99,30 +99,36 @@ def statistics(graph: Graph) -> tuple[dict, dict, dict]:
     return dict(sorted(per_class.items())), dict(sorted(per_jur.items())), dict(sorted(per_part.items()))
 
 
-def stage_dist(graph: Graph, staging: Path, report: dict, inferred: Graph | None = None) -> None:
-    """Write every artefact into `staging` (a fresh folder that becomes dist/ on commit).
-
-    Asserted triples go to evkg.* and the store's default graph; what the reasoner inferred goes
-    to evkg-inferred.* and the store's named graph <https://w3id.org/evkg/graph/inferred>."""
+def stage_asserted(graph: Graph, staging: Path, root: Path) -> None:
+    """Write the asserted graph into `staging` (a fresh folder that becomes dist/ on commit): evkg.*,
+    the ontology alone as RDF/XML, and the store's default graph."""
     import pyoxigraph
-
-    from .reasoning import INFERRED_GRAPH
 
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name, fmt in ARTEFACTS.items():
         graph.serialize(destination=staging / name, format=fmt, encoding="utf-8")
     ontology = Graph()  # the TBox alone, in RDF/XML, for Protégé and other OWL tools
-    for f in sorted((staging.parent / "ontology").glob("*.ttl")):
+    for f in sorted((root / "ontology").glob("*.ttl")):
         ontology.parse(f, format="turtle")
     ontology.serialize(destination=staging / "evkg-ontology.owl", format="xml", encoding="utf-8")
-    inferred = inferred if inferred is not None else Graph()
+    store = pyoxigraph.Store(str(staging / STORE_DIR))
+    store.bulk_load(path=str(staging / "evkg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    store.flush()
+
+
+def stage_inferred(inferred: Graph, staging: Path, report: dict) -> None:
+    """Add what the reasoner inferred (evkg-inferred.*, the store's named graph
+    <https://w3id.org/evkg/graph/inferred>) and the build report to a staged dist/."""
+    import pyoxigraph
+
+    from .reasoning import INFERRED_GRAPH
+
     for prefix, ns in PREFIXES.items():
         inferred.bind(prefix, ns, override=True)
     for name, fmt in INFERRED_ARTEFACTS.items():
         inferred.serialize(destination=staging / name, format=fmt, encoding="utf-8")
     store = pyoxigraph.Store(str(staging / STORE_DIR))
-    store.bulk_load(path=str(staging / "evkg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     store.bulk_load(path=str(staging / "evkg-inferred.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES,
                     to_graph=pyoxigraph.NamedNode(str(INFERRED_GRAPH)))
     store.flush()
@@ -138,24 +144,25 @@ def build(project: Project, reason: bool = True, reasoner: str = "hermit", write
         return compile_graph(project, reason, reasoner, progress)
     with locked(project) as txn:
         txn.recover()
-        result = compile_graph(project, reason, reasoner, progress)
+        result = compile_graph(project, reason, reasoner, progress, staging=txn.staged_dist)
         publish(result, txn, progress)
     return result
 
 
 def publish(result: "BuildResult", txn: Transaction, progress: Callable[[str], None] = _stderr,
             moves: list[tuple[Path, Path]] = ()) -> None:
-    """Stage dist/ for a compiled graph and commit it together with the given data-file moves."""
-    progress(f"writing {txn.project.dist.relative_to(txn.project.root)}/")
-    t = time.perf_counter()
-    stage_dist(result.graph, txn.staged_dist, result.summary(), result.inferred)
+    """Commit the dist/ that compile_graph staged, together with the given data-file moves."""
+    progress(f"replacing {txn.project.dist.relative_to(txn.project.root)}/")
     txn.commit(list(moves))
-    result.seconds["write"] = round(time.perf_counter() - t, 3)
 
 
 def compile_graph(project: Project, reason: bool = True, reasoner: str = "hermit",
-                  progress: Callable[[str], None] = _stderr, extra_files: list[Path] = ()) -> BuildResult:
-    """Assemble, reason and validate; raise BuildFailure unless the graph is consistent and conforms."""
+                  progress: Callable[[str], None] = _stderr, extra_files: list[Path] = (),
+                  staging: Path | None = None) -> BuildResult:
+    """Assemble, reason and validate; raise BuildFailure unless the graph is consistent and conforms.
+
+    With `staging`, also write the artefacts there (uncommitted): the asserted ones while the
+    reasoner still runs, the inferred ones after it."""
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     graph, nfiles, nloc, derived = assemble(project, progress, extra_files)
@@ -166,16 +173,28 @@ def compile_graph(project: Project, reason: bool = True, reasoner: str = "hermit
         # The reasoner spends its time in a Java subprocess, so it overlaps with SHACL validation here.
         reasoning = None
         if reason:
-            from .reasoning import reason
+            from .reasoning import reason as run_reasoner
 
             progress(f"checking OWL consistency with {reasoner}, validating with SHACL")
             t1 = time.perf_counter()
-            reasoning = pool.submit(reason, graph, reasoner)
+            reasoning = pool.submit(run_reasoner, graph, reasoner)
         else:
             progress("validating with SHACL")
         t2 = time.perf_counter()
         shacl = validate_graph(Graph() + graph, load_shapes(project))
         seconds["validate"] = round(time.perf_counter() - t2, 3)
+        if not shacl.conforms:
+            message = f"the graph does not conform to the SHACL shapes ({len(shacl.violations())} violation(s))"
+            details = shacl.render()
+            if reasoning is not None and not (owl := reasoning.result()).consistent:
+                message += f" and is inconsistent under {reasoner}"
+                details += "\n" + "\n".join(owl.explanations)
+            raise BuildFailure(message, details=details)
+        if staging is not None:
+            progress(f"writing {staging.name}/")
+            t3 = time.perf_counter()
+            stage_asserted(graph, staging, project.root)
+            seconds["write"] = round(time.perf_counter() - t3, 3)
         if reasoning is not None:
             report = reasoning.result()
             seconds["reason"] = round(time.perf_counter() - t1, 3)
@@ -183,10 +202,9 @@ def compile_graph(project: Project, reason: bool = True, reasoner: str = "hermit
                 raise BuildFailure(f"{reasoner}: {report.detail}", details="\n".join(report.explanations))
             consistent = True
             inferred = report.inferred
-    if not shacl.conforms:
-        raise BuildFailure(f"the graph does not conform to the SHACL shapes ({len(shacl.violations())} violation(s))",
-                           details=shacl.render())
     per_class, per_jur, per_part = statistics(graph)
     result = BuildResult(graph, inferred, nfiles, len(graph), nloc, derived, per_class, per_jur, per_part, consistent,
                          [asdict(f) for f in shacl.findings], seconds)
+    if staging is not None:
+        stage_inferred(inferred, staging, result.summary())
     return result
