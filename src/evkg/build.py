@@ -93,7 +93,7 @@ def statistics(graph: Graph) -> tuple[dict, dict, dict]:
         per_jur[str(row.label)] = int(row.n)
     per_part = Counter()
     for row in graph.query("""SELECT ?part (COUNT(DISTINCT ?s) AS ?n) WHERE {
-            ?s prov:wasDerivedFrom ?loc . ?loc evkg:documentPart ?p . BIND(STRAFTER(STR(?p), "/part/") AS ?part) }
+            ?s prov:wasDerivedFrom ?loc . ?loc evkg:documentPart ?p . BIND(REPLACE(STR(?p), "^.*/", "") AS ?part) }
             GROUP BY ?part""", initNs={"evkg": EVKG, "prov": PROV}):
         per_part[str(row.part)] = int(row.n)
     return dict(sorted(per_class.items())), dict(sorted(per_jur.items())), dict(sorted(per_part.items()))
