@@ -8,9 +8,7 @@ build's other steps on the review graph side by side. Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,18 +19,10 @@ from rdflib import Graph  # noqa: E402
 
 from evkg.build import assemble  # noqa: E402
 from evkg.project import Project  # noqa: E402
+from timing import median_time  # noqa: E402
 from evkg.reasoning import _reasoner_input, reason  # noqa: E402
 from evkg.validation import load_shapes, validate_graph  # noqa: E402
 from generate import generate  # noqa: E402
-
-
-def median_time(fn, runs):
-    times, last = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        last = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), last
 
 
 def main() -> None:

@@ -12,17 +12,17 @@ and positions), not facts about any real country.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from rdflib import Graph
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evkg.project import Project  # noqa: E402
+from timing import median_time  # noqa: E402
 from evkg.validation import built_graph, load_shapes, validate_graph, validate_submission  # noqa: E402
 
 HEADER = """@prefix evkg: <https://w3id.org/evkg/ontology#> .
@@ -68,15 +68,6 @@ pos:SY-path-{i} a evkg:PathwayPosition ; rdfs:label "Synthetica: synthetic pathw
     return "\n".join(out)
 
 
-def median_of(fn, runs: int) -> tuple[float, object]:
-    times, last = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        last = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), last
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -87,12 +78,12 @@ def main() -> None:
         sub = Path(tmp) / "submission.ttl"
         sub.write_text(synthetic_submission(args.facts), encoding="utf-8")
         n = len(Graph().parse(sub))
-        focused, report = median_of(lambda: validate_submission(project, [sub]), args.runs)
+        focused, report = median_time(lambda: validate_submission(project, [sub]), args.runs)
         assert report[0].conforms, report[0].render()
         base = built_graph(project)
         shapes = load_shapes(project)
         new = Graph().parse(sub)
-        whole, _ = median_of(lambda: validate_graph(base + new, shapes), max(1, args.runs // 2))
+        whole, _ = median_time(lambda: validate_graph(base + new, shapes), max(1, args.runs // 2))
     b = report[0].seconds
     print(f"# Validating a {n}-triple synthetic submission with the review graph ({len(base)} triples)\n")
     print("| run | median (s) | ratio |")
