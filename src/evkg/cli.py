@@ -224,7 +224,7 @@ def _endpoint_options(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="evkg", description=__doc__)
+    p = argparse.ArgumentParser(prog="evkg", description="evkg: the global regulatory landscape of extracellular-vesicle therapeutics as a knowledge graph (Verma & Arora 2025).")
     p.add_argument("--version", action="version", version=f"evkg {__version__}")
     p.add_argument("--root", help="project folder (default: nearest folder holding ontology/evkg.ttl)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
