@@ -20,7 +20,7 @@ EXPECTED = {
     "SourceBasedRegime": ["JP", "KR", "TW"],
     "ATMPJurisdiction": ["CH", "EU", "UK"],
     "UnconditionalATMPJurisdiction": ["CH", "EU", "UK"],
-    "ConditionalATMPJurisdiction": ["CH", "EU", "UK"],
+    "ConditionalATMPJurisdiction": ["EU", "UK"],  # Switzerland's Table 1 condition is a "may"
     "EVGuidanceJurisdiction": ["KR"],
     "ExpeditedRouteJurisdiction": ["CN", "JP", "TW"],
     "EUATMPAlignedJurisdiction": ["CH"],
