@@ -90,6 +90,13 @@ def test_unreachable_endpoint_is_one_clear_line(project, capsys):
     assert code != 0 and len(err) == 1 and "did not answer" in err[0] and str(port) in err[0]
 
 
+@pytest.mark.parametrize("argv", [["query", "trial-counts", "--endpoint", "notaurl"], ["load", "--endpoint", "notaurl"]])
+def test_malformed_endpoint_is_one_clear_line(project, capsys, argv):
+    assert main(["--root", str(project.root), *argv]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["evkg: error: endpoint 'notaurl' is not an http(s) URL"]
+
+
 def test_http_error_and_html_page(endpoint):
     with pytest.raises(EvkgError, match="HTTP 404"):
         remote_query(endpoint.url + "/no-such-service", "ASK {}")

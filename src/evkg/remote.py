@@ -27,6 +27,11 @@ POST_ABOVE = 1800  # characters; longer queries go by POST so URLs stay under co
 USER_VAR, PASSWORD_VAR = "EVKG_ENDPOINT_USER", "EVKG_ENDPOINT_PASSWORD"
 
 
+def _check_endpoint(url: str) -> None:
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise EvkgError(f"endpoint '{url}' is not an http(s) URL")
+
+
 def _credentials() -> tuple[str, str] | None:
     user = os.environ.get(USER_VAR)
     return (user, os.environ.get(PASSWORD_VAR, "")) if user else None
@@ -50,7 +55,9 @@ def remote_query(endpoint: str, query: str, bindings: dict[str, Node] | None = N
     from SPARQLWrapper import GET, JSON, POST, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-    text = with_values(query, bindings or {})
+    _check_endpoint(endpoint)
+    # whole-line comments (the '#+' headers) only lengthen the request
+    text = re.sub(r"(?m)^\s*#.*\n", "", with_values(query, bindings or {}))
     sw = SPARQLWrapper(endpoint)
     sw.setReturnFormat(JSON)
     sw.setTimeout(int(timeout) or 1)
@@ -97,6 +104,7 @@ def remote_query(endpoint: str, query: str, bindings: dict[str, Node] | None = N
 def load_graph_store(endpoint: str, nt_file: Path, graph: str | None = None, timeout: float = 120.0) -> int:
     """PUT the N-Triples file into the endpoint's default (or named) graph via the SPARQL 1.1 Graph
     Store HTTP Protocol; replaces what that graph held. Returns the HTTP status."""
+    _check_endpoint(endpoint)
     url = endpoint + ("&" if "?" in endpoint else "?") + (f"graph={urllib.request.quote(graph, safe='')}" if graph else "default")
     req = urllib.request.Request(url, data=nt_file.read_bytes(), method="PUT",
                                  headers={"Content-Type": "application/n-triples"})
