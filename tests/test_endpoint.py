@@ -27,7 +27,7 @@ SAMPLE_PARAMS = {
     "counterparts": {"term": "pw:KR-IND"}, "sources-of": {"subject": "jur:TW"},
     "facts-by-reference": {"reference": "15"}, "find": {"text": "act"},
     "classification-by-jurisdiction": {"jurisdiction": "EU"}, "in-force-on": {"date": "2025-02-10"},
-    "sponsor-plan": {"targets": "KR,TW,IN"},
+    "sponsor-plan": {"targets": "KR,TW,IN"}, "statements-by-jurisdiction": {"jurisdiction": "KR"},
 }
 
 

@@ -387,3 +387,79 @@ def test_regime_categories(q):
     assert by["source-based regime"] == {"Japan", "South Korea", "Taiwan"}
     assert by["jurisdiction with EV-specific guidance"] == {"South Korea"}
     assert by["jurisdiction aligned with the EU ATMP regulation"] == {"Switzerland"}
+
+
+@covers("about-review")
+def test_about_review(q):
+    [row] = q("about-review")
+    assert row["title"].startswith("Navigating the Global Regulatory Landscape for Exosome-Based Therapeutics")
+    assert row["doi"] == "10.3390/pharmaceutics17080990"
+    assert row["authors"] == "Verma, N.; Arora, S." and row["venue"] == "Pharmaceutics"
+    assert (row["submitted"], row["accepted"], row["issued"]) == ("2025-06-26", "2025-07-25", "2025-07-30")
+
+
+@covers("comparison-matrix")
+def test_comparison_matrix(q):
+    uk = q("comparison-matrix", jurisdiction="UK")
+    assert col(uk, "jurisdiction") == {"United Kingdom"}
+    cosmetic = {(r["item"], r["scope"], r["source"]) for r in uk if r["aspect"] == "cosmetic use"}
+    # §3.8: no EV product approved for cosmetic use [74]; aesthetic exosome injections may not legally be given [75]
+    assert cosmetic == {
+        ("no product approved for cosmetic use", "EVs in cosmetic use", "Section 3.8: United Kingdom regulatory framework [74]"),
+        ("may not legally be administered", "exosome injections for aesthetic purposes",
+         "Section 3.8: United Kingdom regulatory framework [75]")}
+    everything = q("comparison-matrix")
+    assert len(col(everything, "jurisdiction")) == 10
+    # Table 2: trial counts, one per jurisdiction, 196 in all
+    trials = {r["jurisdiction"]: r["item"] for r in everything if r["aspect"] == "trials (WHO ICTRP)"}
+    assert trials["Taiwan"] == "3 trials" and trials["China"] == "119 trials" and len(trials) == 10
+    assert all(r["sourceLocation"].startswith("https://w3id.org/evkg/resource/source/") for r in everything)
+    # Table 1 and §3.7: India's lead authority is the CDSCO
+    india = {r["item"] for r in everything if r["jurisdiction"] == "India" and r["role"] == "lead regulatory authority"}
+    assert "Central Drugs Standard Control Organization (CDSCO)" in india
+
+
+@covers("statements-by-jurisdiction")
+def test_statements_by_jurisdiction(q):
+    rows = q("statements-by-jurisdiction", jurisdiction="KR")
+    act = [r for r in rows if r["statement"].startswith("Act on the Safety of and Support for Advanced Regenerative")]
+    # §3.4 cites refs 15 and 59 for the 2019 act
+    assert {r["source"] for r in act} == {"Section 3.4: South Korea regulatory framework [15]",
+                                          "Section 3.4: South Korea regulatory framework [59]"}
+    assert {r["kind"] for r in act} == {"act"}
+    # Japan's own statements are not Korea's; §1's sentence on Korea, Japan and Taiwan is both
+    assert not any("PMDA" in r["statement"] or r["statement"].startswith("Japan:") for r in rows)
+    assert any(r["statement"].startswith("South Korea, Japan and Taiwan") for r in rows)
+    assert all(r["sourceLocation"] and r["kind"] for r in rows)
+
+
+@covers("instruments-by-jurisdiction")
+def test_instruments_by_jurisdiction(q):
+    kr = q("instruments-by-jurisdiction", jurisdiction="KR")
+    # §3.4: enacted in August 2019, in force from February 2025
+    assert {(r["enacted"], r["inForceFrom"]) for r in kr} == {("2019-08", "2025-02")}
+    eu = {r["instrument"]: r for r in q("instruments-by-jurisdiction", jurisdiction="EU")}
+    assert eu["Regulation (EC) No 1394/2007 on advanced therapy medicinal products"]["enacted"] == "2007-11-13"
+    assert "Regulation (EC) No 1223/2009 on cosmetic products" in eu
+    # the review names no Australian instrument
+    assert q("instruments-by-jurisdiction", jurisdiction="AU") == []
+
+
+@covers("source-locations")
+def test_source_locations(q):
+    rows = q("source-locations", part="part:sec-3.4")
+    derived = {r["statement"] for r in rows if r["location"].endswith("/sec-3.4_r59")}
+    assert "Act on the Safety of and Support for Advanced Regenerative Medicine and Advanced Biological Products" in derived
+    assert col(rows, "partLabel") == {"Section 3.4: South Korea regulatory framework"}
+    everything = q("source-locations")
+    assert everything[0]["partLabel"].startswith("Front matter") and everything[-1]["partLabel"] == "References"
+    assert len(col(everything, "location")) == 143
+
+
+@covers("references")
+def test_references(q):
+    rows = q("references")
+    assert [int(r["number"]) for r in rows] == list(range(1, 113))
+    [fujita] = q("references", number=52)
+    assert fujita["authors"].startswith("Fujita, M.") and fujita["citation"] == "Stem Cell Rep. 2024, 19, 1517–1519"
+    assert int(fujita["citedAt"]) >= 1

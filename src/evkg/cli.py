@@ -168,6 +168,15 @@ def _cmd_tables(args, project: Project) -> int:
     return 0
 
 
+def _cmd_report(args, project: Project) -> int:
+    from .site import generate_site
+
+    result = generate_site(project, Path(args.out) if args.out else None)
+    print(f"wrote {len(result.pages)} pages to {result.out} from {len(result.queries)} canned queries; "
+          f"open {result.out / 'index.html'}")
+    return 0
+
+
 OUTPUT_FORMATS = ("text", "json")
 RDF_FORMATS = ("turtle", "trig", "nt", "nquads", "json-ld", "xml")
 
@@ -280,6 +289,10 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--table", type=int, choices=(1, 2), help="only this table")
     t.add_argument("--format", choices=("text", "markdown"), default="text")
     t.set_defaults(func=_cmd_tables)
+
+    rp = sub.add_parser("report", help="generate the static HTML site (comparison, equivalences, Figure 2, sources, ontology docs)")
+    rp.add_argument("--out", metavar="DIR", help="where to write the site (default dist/site); an earlier report there is replaced")
+    rp.set_defaults(func=_cmd_report)
     fmt_help = "report format (text, json) and/or RDF syntax override (turtle, trig, nt, nquads, json-ld, xml); may be repeated"
     v = sub.add_parser("validate", help="validate new facts (with the graph) against the SHACL shapes")
     v.add_argument("files", nargs="+", metavar="FILE")

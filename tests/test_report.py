@@ -1,0 +1,277 @@
+"""The static site of `evkg report`: pages parsed from the HTML and compared with what the review says."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from evkg.cli import main
+from evkg.errors import EvkgError
+from evkg.site import MARKER, generate_site
+
+
+@pytest.fixture(scope="session")
+def site(project, tmp_path_factory) -> Path:
+    return generate_site(project, tmp_path_factory.mktemp("site") / "site").out
+
+
+def page(site: Path, rel: str) -> BeautifulSoup:
+    return BeautifulSoup((site / rel).read_text(encoding="utf-8"), "html.parser")
+
+
+def text(node) -> str:
+    return " ".join(node.get_text(" ").split())
+
+
+def item_containing(soup, words: str):
+    """The list item whose value contains `words` (the value is the span.v of an item)."""
+    for li in soup.select("li"):
+        v = li.select_one("span.v")
+        if v is not None and words in v.get_text():
+            return li
+    raise AssertionError(f"no item with {words!r}")
+
+
+def badges(node) -> list[str]:
+    return [text(a) for a in node.select("a.src")]
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+# --- the pages hold what the review says ---------------------------------------------------------
+
+def test_index_lists_the_ten_jurisdictions_with_their_lead_authority(site):
+    soup = page(site, "index.html")
+    cards = {text(li.find("a")): text(li) for li in soup.select("ul.cards li")}
+    assert set(cards) == {"United States", "European Union", "Japan", "South Korea", "Taiwan", "India",
+                          "Australia", "China", "Switzerland", "United Kingdom"}
+    # Table 1 and Table 2: FDA leads in the US, 33 trials; NMPA in China, 119 trials
+    assert "U.S. Food and Drug Administration (FDA)" in cards["United States"] and "33 EV trials" in cards["United States"]
+    assert "National Medical Products Administration (NMPA)" in cards["China"] and "119 EV trials" in cards["China"]
+    assert "doi:10.3390/pharmaceutics17080990" in text(soup)
+
+
+def test_japan_page(site):
+    soup = page(site, "jurisdictions/JP.html")
+    assert text(soup.h1) == "Japan"
+    auth = soup.find(id="authority").find_next("ul")
+    pmda = item_containing(auth, "Pharmaceuticals and Medical Devices Agency (PMDA)")
+    assert "lead regulatory authority" in text(pmda) and "Table 1" in badges(pmda)
+    # Section 3.3 handles EV therapies as biologic medicinal products; Table 2 and §4 [91] as
+    # regenerative-medical products under the PMD Act: both sides are shown with their sources
+    cls = soup.find(id="classification").find_next("ul")
+    assert "Section 3.3" in badges(item_containing(cls, "biologic medicinal product, Japan"))
+    assert {"Table 2", "Section 4 [91]"} <= set(badges(item_containing(cls, "regenerative-medical product, Japan")))
+    # ASRM: November 2014 (Section 3.3, refs 47, 55, 56)
+    asrm = item_containing(soup.find(id="instruments").find_next("ul"), "Act on the Safety of Regenerative Medicine")
+    assert "2014-11" in text(asrm) and "Section 3.3 [47, 55, 56]" in badges(asrm)
+    # Table 2: the Clinical Trial Notification is filed with the PMDA
+    rows = [[text(td) for td in tr.find_all("td")] for tr in soup.find(id="pathways").find_next("table").select("tbody tr")]
+    ctn = next(r for r in rows if r[0].startswith("Clinical Trial Notification (CTN)"))
+    assert "Pharmaceuticals and Medical Devices Agency (PMDA)" in ctn[2] and "Table 2" in ctn[5]
+    # conditional, time-limited approval is Japan's expedited route
+    assert "Conditional, time-limited marketing authorization, Japan" in text(soup.find(id="expedited").find_next("ul"))
+    trials = text(soup.find(id="trials").find_next("p"))
+    assert "14 of 196" in trials and "7%" in trials
+    assert "biologic medicinal product or regenerative-medical product?" in text(soup.find(id="contradictions").parent)
+
+
+def test_korea_page_dates_and_guidance(site):
+    soup = page(site, "jurisdictions/KR.html")
+    act = item_containing(soup.find(id="instruments").find_next("ul"), "Advanced Regenerative Medicine")
+    # enacted August 2019, in force February 2025 (Section 3.4, refs 15 and 59)
+    assert "enacted or adopted 2019-08" in text(act) and "in force from 2025-02" in text(act)
+    assert "Section 3.4 [59]" in badges(act)
+    assert "EV-specific guidance published" in text(soup.find(id="standards").parent)
+
+
+def test_every_jurisdiction_page_ends_with_every_statement_and_its_source(site):
+    for rel in [p.relative_to(site).as_posix() for p in (site / "jurisdictions").glob("*.html")]:
+        soup = page(site, rel)
+        statements = soup.find(id="statements").find_all_next("li")
+        assert statements, rel
+        assert all(li.select("a.src") for li in statements), f"{rel}: a statement without a source"
+
+
+def test_comparison_matrix_has_a_source_in_every_filled_cell(site):
+    soup = page(site, "comparison.html")
+    table = soup.find(id="comparison")
+    header = [text(th) for th in table.select("thead th")][1:]
+    assert "classification" in header and "cosmetic use" in header and len(header) == 10
+    rows = {text(tr.th): tr for tr in table.select("tbody tr")}
+    assert len(rows) == 10
+    filled = 0
+    for name, tr in rows.items():
+        for li in tr.select("td li"):
+            filled += 1
+            assert li.select("a.src"), f"{name}: {text(li)} has no source link"
+    assert filled > 150
+
+    def cell(j, aspect):
+        return tr_cell(rows[j], aspect)
+
+    def tr_cell(tr, aspect):
+        return next(td for td in tr.find_all("td") if td["data-aspect"] == aspect)
+
+    # Section 3.2 [54]: the EU prohibits human-derived EVs in cosmetics (Regulation 1223/2009)
+    eu = item_containing(cell("European Union", "cosmetic use"), "cosmetic use prohibited")
+    assert "Section 3.2 [54]" in badges(eu)
+    # Section 3.5 [65] and Table 1: Taiwan explicitly permits cosmetic use
+    tw = [li for li in cell("Taiwan", "cosmetic use").select("li") if "explicitly permitted" in text(li)]
+    assert {"Section 3.5 [65]", "Table 1"} <= {b for li in tw for b in badges(li)}
+    # the review says nothing of cosmetic use in Japan
+    assert text(cell("Japan", "cosmetic use")) == "—"
+    # Table 1: Switzerland's ATMP classification is stated as a possibility
+    ch = [li for li in cell("Switzerland", "classification").select("li") if "ATMP" in text(li) and "Table 1" in badges(li)]
+    assert ch and all("possibility (may)" in text(li) for li in ch)
+    assert "119 trials" in text(cell("China", "trials (WHO ICTRP)"))
+
+
+def test_trials_page_sets_stated_shares_beside_the_counts(site):
+    soup = page(site, "trials.html")
+    rows = {text(tr.td): [text(td) for td in tr.find_all("td")[1:]] for tr in soup.find(id="trial-shares").select("tbody tr") if tr.td}
+    # Table 2 counts and Figure 2 shares
+    assert rows["China-NMPA"][:2] == ["119", "61%"]
+    assert rows["U.S.A-FDA"][:2] == ["33", "17%"]
+    assert rows["Switzerland-Swissmedic"][:2] == ["1", "<1%"]
+    assert rows["EU-EMA (CTIS)"] == ["3", "1%", "1.5%"]
+    assert len(rows) == 10 and text(soup.select_one("#trial-shares tfoot")) == "Total 196"
+    svg = (site / "figure-2.svg").read_text(encoding="utf-8")
+    assert soup.select_one(".figure img")["src"] == "figure-2.svg"
+    assert "China-NMPA (119)" in svg and "n = 196" in svg and "60.7%" in svg
+
+
+def test_figure_is_the_same_for_the_same_graph(project, site, tmp_path):
+    again = generate_site(project, tmp_path / "again").out
+    for rel in ("figure-2.svg", "index.html", "comparison.html", "jurisdictions/EU.html"):
+        assert (again / rel).read_bytes() == (site / rel).read_bytes(), rel
+
+
+def test_equivalence_matrix_of_trial_routes(site):
+    soup = page(site, "equivalences.html")
+    table = soup.find(id="trial-routes-matrix")
+    cols = [text(th) for th in table.select("thead th")][1:]
+    row = next(tr for tr in table.select("tbody tr") if text(tr.th) == "South Korea")
+    cell = row.find_all("td")[cols.index("Japan")]
+    # Table 2: Korea's IND authorization is the equivalent of a CTN (Japan) or CTA
+    li = item_containing(cell, "South Korea closeMatch Clinical Trial Notification (CTN), Japan")
+    assert "Table 2" in badges(li)
+    assert soup.find(id="classes-matrix") is not None
+
+
+def test_contradictions_page(site):
+    soup = page(site, "contradictions.html")
+    sections = {text(s.h2): s for s in soup.select("section.contradiction")}
+    assert len(sections) == 10
+    eu = sections["Are EVs ATMPs in the EU?"]
+    sides = eu.select("li")
+    assert len(sides) >= 3 and all(li.select("a.src") for li in sides)
+    assert any("Section 3 [42]" in badges(li) for li in sides)
+
+
+def test_tables_page_regenerates_table_2(site):
+    soup = page(site, "tables.html")
+    rows = [[text(td) for td in tr.find_all("td")] for tr in soup.find(id="tab-2").select("tbody tr")]
+    china = next(r for r in rows if r[0].startswith("China-NMPA"))
+    assert china[1].startswith("119")
+
+
+def test_every_source_link_lands_on_a_described_location(site):
+    sources = page(site, "sources.html")
+    ids = {el["id"] for el in sources.select("[id]")}
+    assert "tab-1" in ids and "sec-3.4_r59" in ids and "ref-112" in ids
+    loc = sources.find(id="sec-3.4_r59")
+    assert "Section 3.4" in text(loc.h3) and loc.find("a", href="#ref-59")
+    for p in html_pages(site):
+        for a in page(site, p.relative_to(site).as_posix()).select("a.src"):
+            frag = urlsplit(a["href"]).fragment
+            assert not frag or frag in ids, f"{p.name}: {a['href']}"
+
+
+def test_internal_links_resolve_on_disk(site):
+    for p in html_pages(site):
+        soup = BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        for tag, attr in (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src")):
+            for el in soup.find_all(tag):
+                ref = el.get(attr)
+                if not ref or re.match(r"^[a-z][a-z0-9+.-]*:", ref) or ref.startswith("#"):
+                    continue
+                target = (p.parent / unquote(urlsplit(ref).path)).resolve()
+                assert target.is_file(), f"{p.relative_to(site)}: broken link {ref}"
+
+
+def test_offline_and_narrow_screen_ready(site):
+    remote = re.compile(r"^(https?:)?//", re.I)
+    for p in html_pages(site):
+        soup = BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        rel = p.relative_to(site)
+        assert soup.find("meta", attrs={"name": "viewport"}), f"{rel}: no viewport"
+        for el in soup.find_all(["link", "script", "img", "iframe", "source", "video", "audio"]):
+            for attr in ("href", "src"):
+                assert not remote.match(el.get(attr) or ""), f"{rel}: loads {el.get(attr)}"
+        for style in soup.find_all("style"):
+            assert not re.search(r"@import|url\((['\"]?)(https?:)?//", style.get_text()), f"{rel}: remote CSS"
+    css = (site / "static" / "site.css").read_text(encoding="utf-8")
+    assert "@media (max-width" in css and not re.search(r"@import|url\(", css)
+
+
+def test_ontology_documentation(site):
+    soup = page(site, "ontology/index.html")
+    assert "evkg: ontology of the global regulatory landscape" in text(soup.h1)
+    body = text(soup)
+    for term in ("jurisdiction treating EVs as ATMPs", "regulatory authority", "clinical-trial pathway"):
+        assert term in body, term
+    assert soup.find(id="evkg-back").a["href"] == "../index.html"
+
+
+# --- bad input loses nothing -----------------------------------------------------------------------
+
+def checksums(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_refuses_to_replace_a_directory_it_did_not_make(project, tmp_path):
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "todo.txt").write_text("keep me")
+    with pytest.raises(EvkgError, match="not a report made by 'evkg report'"):
+        generate_site(project, mine)
+    assert checksums(mine) == {"todo.txt": hashlib.sha256(b"keep me").hexdigest()}
+
+
+def test_a_failure_leaves_the_earlier_report_as_it_was(project, tmp_path, monkeypatch):
+    out = generate_site(project, tmp_path / "site").out
+    before = checksums(out)
+    assert MARKER in before
+
+    def broken(rows):
+        raise RuntimeError("matplotlib exploded")
+
+    monkeypatch.setattr("evkg.site.figure_2_svg", broken)
+    with pytest.raises(RuntimeError):
+        generate_site(project, out)
+    assert checksums(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging directory left behind
+
+
+def test_report_without_a_build_says_so(tmp_path, capsys):
+    from conftest import copy_project
+
+    p = copy_project(tmp_path)
+    assert main(["--root", str(p.root), "report"]) != 0
+    err = capsys.readouterr().err
+    assert "evkg build" in err and not (p.root / "dist" / "site").exists()
+
+
+def test_cli_report(project, tmp_path, capsys):
+    assert main(["--root", str(project.root), "report", "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "wrote 18 pages" in out and (tmp_path / "r" / "index.html").is_file()
