@@ -19,7 +19,9 @@ _NARROW_CSS = """<meta name="viewport" content="width=device-width, initial-scal
   #content { width: 100%; }
   #pylode { display: none; }
   .entity th, .entity td { display: block; width: auto; padding-bottom: 4px; }
-  table { table-layout: auto; }
+  table, tbody, tr { display: block; width: 100%; }
+  code, a { word-break: break-all; }
+  dd { margin-left: .5em; }
   #legend table.entity { width: 100%; }
   code { font-size: inherit; }
 }
