@@ -118,6 +118,8 @@ def _qualifiers(row: dict) -> list[str]:
         out.append(f"if {row['condition']}")
     if row.get("modality"):
         out.append(row["modality"])
+    if row.get("alignment"):
+        out.append(row["alignment"])
     return out
 
 
@@ -158,9 +160,7 @@ def jurisdictions(c: Collector) -> list[Jurisdiction]:
         if r["jurisdiction"] in by_label:
             quals = [q for q in (r.get("kind"), r.get("legalBasis") and f"under {r['legalBasis']}",
                                  r.get("condition") and f"if {r['condition']}") if q]
-            route = by_label[r["jurisdiction"]].expedited.add(r["route"], quals, None)
-            for s in by_label[r["jurisdiction"]].sources_of.get(r["route"], []):
-                route.cite(s)
+            by_label[r["jurisdiction"]].expedited.add(r["route"], quals, _source(r))
     for r in c.rows("named-products-and-trials"):
         if r["jurisdiction"] in by_label:
             quals = [q for q in (r["kind"], r.get("detail")) if q]
