@@ -126,15 +126,15 @@ def _qualifiers(row: dict) -> list[str]:
 def jurisdictions(c: Collector) -> list[Jurisdiction]:
     """Every jurisdiction with its aspects (comparison-matrix) and its own sections."""
     found: dict[str, Jurisdiction] = {}
-    aspect_names: list[str] = []
+    aspect_order: dict[str, int] = {}
     for r in c.rows("comparison-matrix"):
         j = found.get(r["j"])
         if j is None:
             j = found[r["j"]] = Jurisdiction(r["j"][len(JURISDICTION_NS):], r["j"], r["jurisdiction"], int(r["order"]))
-        if r["aspect"] not in aspect_names:
-            aspect_names.append(r["aspect"])
+        aspect_order[r["aspect"]] = int(r["aspectOrder"])
         j.aspects.setdefault(r["aspect"], Items()).add(r["item"], _qualifiers(r), _source(r))
     ordered = sorted(found.values(), key=lambda j: j.order)
+    aspect_names = sorted(aspect_order, key=lambda a: (aspect_order[a], a))
     by_label = {j.label: j for j in ordered}
     for j in ordered:
         j.aspects = OrderedDict((a, j.aspects.get(a, Items())) for a in aspect_names)
