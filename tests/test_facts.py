@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import iri
+from conftest import PREFIXES, iri
 
 
 def values(select, query, var):
@@ -248,3 +248,75 @@ def test_abbreviations_name_entities(select):
     rows = select("SELECT DISTINCT ?n WHERE { ?e skos:notation ?n ; prov:wasDerivedFrom src:abbr }")
     assert len(rows) == 33  # the list in the review has 33 entries
     assert select("SELECT * WHERE { body:CBER skos:notation 'CBER' . law:jp-asrm skos:notation 'ASRM' . cv:kind-ctx skos:notation 'CTX' }") == [{}]
+
+
+def test_a_contradiction_is_sourced_where_its_sides_are(select):
+    """A contradiction is stated exactly where its conflicting positions are: no more, no fewer places."""
+    rows = select("""SELECT ?c (GROUP_CONCAT(DISTINCT STR(?own); separator=" ") AS ?mine)
+                                (GROUP_CONCAT(DISTINCT STR(?side); separator=" ") AS ?sides) WHERE {
+        ?c a evkg:Contradiction ; prov:wasDerivedFrom ?own ; evkg:conflictingPosition ?p .
+        ?p prov:wasDerivedFrom ?side } GROUP BY ?c""")
+    assert len(rows) == 10
+    for r in rows:
+        assert set(r["mine"].split()) == set(r["sides"].split()), r["c"]
+
+
+# --- third audit: where each statement comes from -------------------------------------------------
+
+@pytest.mark.parametrize("node, source", [
+    ("pos:EU-auth-sec3.2-recommendations", "src:sec-3.2"),     # uncited sentence on EMA recommendations
+    ("pos:TW-scope-sec3.5-rma", "src:sec-3.5"),                # the RMA covers genes, cells and derivatives
+    ("std:cn-gmp", "src:sec-3.6"),                             # GMP conforming to PIC/S GMP
+    ("pos:IN-req-sec3.7-icmr-2017", "src:sec-3.7"),            # ICMR 2017: sanctioned trials only
+    ("pos:IN-req-sec3.7-trials", "src:sec-3.7"),               # prior approval of CDSCO and ethics committees
+    ("pos:UK-class-sec3.8-summary-atmp", "src:sec-3.8_r74"),   # the careful approach limits availability [74]
+])
+def test_uncited_sentences_are_sourced_to_their_section(select, node, source):
+    assert iri(source) in values(select, f"SELECT ?s WHERE {{ <{iri(node)}> prov:wasDerivedFrom ?s }}", "s")
+
+
+def test_china_ind_is_not_said_in_section_3_6(select):
+    # §3.6 speaks of trial approvals and market authorization, never of an IND; §4 [96] and Table 2 do
+    assert values(select, f"SELECT ?s WHERE {{ <{iri('pw:CN-IND')}> prov:wasDerivedFrom ?s }}", "s") == {
+        iri("src:tab-2"), iri("src:sec-4_r96")}
+    assert select(f"SELECT * WHERE {{ ?p evkg:pathway <{iri('pw:CN-IND')}> ; prov:wasDerivedFrom src:sec-3.6_r66 }}") == []
+
+
+def test_only_section_4_says_the_fda_is_still_deciding(select):
+    rows = select("""SELECT ?p ?s WHERE { ?p a evkg:ClassificationPosition ; evkg:jurisdiction jur:US ;
+                     evkg:modality ?m ; prov:wasDerivedFrom ?s . FILTER(STRENDS(STR(?m), "undecided")) }""")
+    assert {(r["p"], r["s"]) for r in rows} == {(iri("pos:US-class-sec4-undecided"), iri("src:sec-4_r9-37"))}
+
+
+@pytest.mark.parametrize("jurisdiction, body, source", [
+    ("KR", "body:KR-IRB", "src:sec-4_r92"),            # IRB approval
+    ("TW", "body:TW-c-IRB", "src:sec-4_r93"),          # centralized IRB cooperation
+    ("IN", "body:IN-registered-EC", "src:sec-3.7_r69"),  # each site needs a registered Ethics Committee
+    ("UK", "body:UK-REC", "src:sec-4_r98"),            # combined MHRA and REC review through IRAS
+    ("AU", "body:AU-HREC", "src:sec-4_r95"),           # HREC oversight
+])
+def test_ethics_bodies_review_trials(select, jurisdiction, body, source):
+    rows = select(f"""SELECT ?s WHERE {{ ?p a evkg:AuthorityPosition ; evkg:jurisdiction jur:{jurisdiction} ;
+                      evkg:authority <{iri(body)}> ; evkg:role cv:role-ethics-review ; prov:wasDerivedFrom ?s }}""")
+    assert iri(source) in {r["s"] for r in rows}
+
+
+def test_new_statements_of_the_third_audit(select, store):
+    ask = lambda q: store.query(PREFIXES + q).boolean
+    # §3.1 [53]: FDA warns against clinics promoting unapproved stem-cell and EV interventions
+    assert ask("ASK { ?p a evkg:ChallengePosition ; evkg:jurisdiction jur:US ; "
+                  "evkg:challenge cv:ch-unlicensed-clinics ; prov:wasDerivedFrom src:sec-3.1_r53 }")
+    # §3.7: missing EV guidelines have left regulation ambiguous in India
+    assert ask("ASK { ?p a evkg:ChallengePosition ; evkg:jurisdiction jur:IN ; "
+                  "evkg:challenge cv:ch-regulatory-ambiguity ; prov:wasDerivedFrom src:sec-3.7 }")
+    # §3.5: supportive government initiatives in Taiwan; further adaptations needed
+    kinds = values(select, "SELECT ?t WHERE { ?p evkg:jurisdiction jur:TW ; a ?t ; prov:wasDerivedFrom src:sec-3.5 }", "t")
+    assert {"https://w3id.org/evkg/ontology#PolicySupportPosition",
+            "https://w3id.org/evkg/ontology#RecommendationPosition"} <= kinds
+    # §6: existing regulations often lack specificity for EVs
+    assert ask("ASK { ?p a evkg:ChallengePosition ; evkg:challenge cv:ch-regulatory-ambiguity ; "
+                  "prov:wasDerivedFrom src:sec-6 }")
+    # reference 51 names the ICH by its current name; the text by the older one
+    labels = values(select, "SELECT ?l WHERE { body:ICH rdfs:label|skos:altLabel ?l }", "l")
+    assert {"International Conference on Harmonization (ICH)",
+            "International Council for Harmonisation of Technical Requirements for Pharmaceuticals for Human Use"} <= labels
