@@ -90,6 +90,18 @@ def test_korea_page_dates_and_guidance(site):
     assert "enacted or adopted 2019-08" in text(act) and "in force from 2025-02" in text(act)
     assert "Section 3.4 [59]" in badges(act)
     assert "EV-specific guidance published" in text(soup.find(id="standards").parent)
+    # Table 2: Korea's IND authorization is the equivalent of Japan's CTN; the mapping shows on both pages
+    counterparts = soup.find(id="counterparts")
+    japan = counterparts.find_next(lambda t: t.name == "p" and text(t) == "with Japan").find_next("ul")
+    li = item_containing(japan, "IND authorization, South Korea closeMatch Clinical Trial Notification (CTN), Japan")
+    assert "Table 2" in badges(li)
+    jp = page(site, "jurisdictions/JP.html")
+    between = []
+    for el in jp.find(id="counterparts").find_next_siblings():
+        if el.get("id") == "standards":
+            break
+        between.append(text(el))
+    assert any("IND authorization, South Korea closeMatch Clinical Trial Notification (CTN), Japan" in t for t in between)
 
 
 def test_every_jurisdiction_page_ends_with_every_statement_and_its_source(site):

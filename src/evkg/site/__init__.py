@@ -68,14 +68,15 @@ def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[
     if not review_rows:
         raise EvkgError("the graph does not describe its source review (query about-review returned nothing)")
     trials = collect.trial_counts(c)
+    grids = [("Product classes", "classes", collect.equivalence_grid(c, "classification-matrix", js)),
+             ("Trial-authorization routes", "trial-routes", collect.equivalence_grid(c, "trial-authorization-matrix", js))]
+    collect.attach_counterparts(js, [g for _, _, g in grids])
     pages = {
         "index.html": ("index.html", {"jurisdictions": js}),
         "comparison.html": ("comparison.html", {"jurisdictions": js, "aspects": collect.aspects(js)}),
         "tables.html": ("tables.html", {"tables": [(table_1(project, c.store), "tab-1"), (table_2(project, c.store), "tab-2")],
                                         "anchor_label": {"tab-1": "Table 1", "tab-2": "Table 2"}}),
-        "equivalences.html": ("equivalences.html", {"grids": [
-            ("Product classes", "classes", collect.equivalence_grid(c, "classification-matrix", js)),
-            ("Trial-authorization routes", "trial-routes", collect.equivalence_grid(c, "trial-authorization-matrix", js))]}),
+        "equivalences.html": ("equivalences.html", {"grids": grids}),
         "trials.html": ("trials.html", {"trials": trials, "codes": codes}),
         "contradictions.html": ("contradictions.html", {"contradictions": collect.contradictions(c), "codes": codes}),
         "sources.html": ("sources.html", {"parts": collect.sources(c), "references": collect.references(c)}),
@@ -86,7 +87,7 @@ def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[
     files: dict[str, str] = {}
     for j in js:
         files[j.page] = env.get_template("jurisdiction.html").render(
-            common, j=j, root="../", page=j.page, queries=c.queries_used)
+            common, j=j, jurisdictions=js, codes=codes, root="../", page=j.page, queries=c.queries_used)
     for path, (template, context) in pages.items():
         files[path] = env.get_template(template).render(common, **context, root="", page=path, queries=c.queries_used)
     files["figure-2.svg"] = figure_2_svg(trials)

@@ -79,6 +79,7 @@ class Jurisdiction:
     contradictions: "OrderedDict[str, dict]" = field(default_factory=OrderedDict)
     statements: "OrderedDict[str, Items]" = field(default_factory=OrderedDict)
     sources_of: dict[str, list[Source]] = field(default_factory=dict)
+    counterparts: "OrderedDict[str, Items]" = field(default_factory=OrderedDict)  # other jurisdiction -> mappings
 
     @property
     def page(self) -> str:
@@ -193,6 +194,23 @@ def equivalence_grid(c: Collector, query: str, js: list[Jurisdiction]) -> dict:
         cells.setdefault((r["fromJurisdiction"], r["toJurisdiction"]), Items()).add(text, quals, _source(r))
     used = [l for l in labels if any(l in k for k in cells)]
     return {"labels": used, "cells": cells, "count": len({(r["from"], r["relation"], r["to"]) for r in rows})}
+
+
+def attach_counterparts(js: list[Jurisdiction], grids: list[dict]) -> None:
+    """Give each jurisdiction the mappings that link it to another, grouped by the other jurisdiction."""
+    by_label = {j.label: j for j in js}
+    for grid in grids:
+        for (a, b), its in grid["cells"].items():
+            for here, there in ((a, b), (b, a)):
+                if here in by_label and there != here:
+                    target = by_label[here].counterparts.setdefault(there, Items())
+                    for item in its.values():
+                        copy = target.add(item.text, item.qualifiers, None)
+                        for src in item.sources:
+                            copy.cite(src)
+    for j in js:
+        j.counterparts = OrderedDict(sorted(j.counterparts.items(), key=lambda kv: by_label[kv[0]].order
+                                            if kv[0] in by_label else 99))
 
 
 def contradictions(c: Collector) -> "OrderedDict[str, dict]":
