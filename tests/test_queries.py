@@ -465,3 +465,21 @@ def test_references(q):
     [fujita] = q("references", number=52)
     assert fujita["authors"].startswith("Fujita, M.") and fujita["citation"] == "Stem Cell Rep. 2024, 19, 1517–1519"
     assert int(fujita["citedAt"]) >= 1
+
+
+@covers("regime-characterizations")
+def test_regime_characterizations(q):
+    stringent = q("regime-characterizations", character="cv:character-stringent")
+    # §3.8: the UK framework is notably stringent; §3.9 [77]: Swiss oversight as stringent as for cell and gene therapies
+    assert {(r["jurisdiction"], r["source"]) for r in stringent} == {
+        ("United Kingdom", "Section 3.8: United Kingdom regulatory framework"),
+        ("Switzerland", "Section 3.9: Switzerland regulatory framework [77]")}
+    rows = q("regime-characterizations")
+    by = {}
+    for r in rows:
+        by.setdefault(r["character"], set()).add(r["jurisdiction"])
+    assert by["cautious"] == {"China", "United Kingdom"}          # §3.6 [66]; §3.8 summary
+    assert by["proactive"] == {"China", "Taiwan"}                 # §3.6 [67]; §3.5
+    assert "South Korea" in by["a leader in developing and commercializing EV therapeutics"]  # §3.4 [15]
+    # the abstract: a fragmented, fast-evolving landscape (no single jurisdiction)
+    assert by["fragmented"] == {"(all jurisdictions)"}

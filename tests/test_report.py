@@ -116,7 +116,7 @@ def test_comparison_matrix_has_a_source_in_every_filled_cell(site):
     soup = page(site, "comparison.html")
     table = soup.find(id="comparison")
     header = [text(th) for th in table.select("thead th")][1:]
-    assert "classification" in header and "cosmetic use" in header and len(header) == 11
+    assert "classification" in header and "cosmetic use" in header and len(header) == 12
     rows = {text(tr.th): tr for tr in table.select("tbody tr")}
     assert len(rows) == 10
     filled = 0
