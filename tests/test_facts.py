@@ -320,3 +320,14 @@ def test_new_statements_of_the_third_audit(select, store):
     labels = values(select, "SELECT ?l WHERE { body:ICH rdfs:label|skos:altLabel ?l }", "l")
     assert {"International Conference on Harmonization (ICH)",
             "International Council for Harmonisation of Technical Requirements for Pharmaceuticals for Human Use"} <= labels
+
+
+def test_section_2_trial_and_closing_statements(select, store):
+    ask = lambda q: store.query(PREFIXES + q).boolean
+    # §2 [25]: a trial of nebulized MSC-derived exosomes for severe SARS-CoV-2 lung complications has begun
+    assert ask("ASK { ?t a evkg:ClinicalTrial ; evkg:indication cv:area-sars-cov-2-pulmonary-complications ; "
+               "prov:wasDerivedFrom src:sec-2_r25 }")
+    # §2: exosome complexity calls for stringent frameworks; §7: an evolving regulatory environment
+    assert ask("ASK { ?p a evkg:RecommendationPosition ; prov:wasDerivedFrom src:sec-2 }")
+    assert ask("ASK { ?p a evkg:RegimeCharacterizationPosition ; evkg:characterizedAs cv:character-evolving ; "
+               "prov:wasDerivedFrom src:sec-7 }")
