@@ -287,3 +287,20 @@ def test_cli_report(project, tmp_path, capsys):
     assert main(["--root", str(project.root), "report", "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
     assert "wrote 18 pages" in out and (tmp_path / "r" / "index.html").is_file()
+
+
+def test_a_full_disk_leaves_the_earlier_report_as_it_was(project, tmp_path, monkeypatch):
+    out = generate_site(project, tmp_path / "site").out
+    before = checksums(out)
+    real_write = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        if ".site.new-" in str(self) and self.name == "sources.html":
+            raise OSError(28, "No space left on device")
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    with pytest.raises(EvkgError, match="cannot write the report to .*No space left on device"):
+        generate_site(project, out)
+    assert checksums(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -102,26 +102,31 @@ def generate_site(project: Project, out: Path | None = None) -> SiteResult:
     out = Path(out) if out else project.dist / "site"
     _check_target(out)
     files, queries = render_pages(project)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as e:
+        raise EvkgError(f"cannot write the report next to {out}: {e.strerror or e}") from None
     try:
         for rel, text in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         (tmp / MARKER).write_text("made by evkg report; the whole directory is replaced on the next run\n")
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise EvkgError(f"cannot write the report to {out}: {e.strerror or e}") from None
         raise
     old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
     try:
+        if out.exists():
+            old = out.parent / f".{out.name}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
         tmp.rename(out)
     except OSError as e:
-        if old is not None:
+        if old is not None and old.exists() and not out.exists():
             old.rename(out)
         shutil.rmtree(tmp, ignore_errors=True)
         raise EvkgError(f"cannot move the new report into {out}: {e}") from None
