@@ -304,3 +304,21 @@ def test_a_full_disk_leaves_the_earlier_report_as_it_was(project, tmp_path, monk
         generate_site(project, out)
     assert checksums(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_jurisdiction_added_later_gets_its_page(tmp_path):
+    """New facts entered with `evkg add` reach the site: the example jurisdiction (test data) gets a page,
+    a row of the comparison matrix and a card on the overview."""
+    from conftest import copy_project
+
+    from evkg.adding import add_facts
+
+    p = copy_project(tmp_path / "proj")
+    add_facts(p, Path(__file__).parent / "shapes" / "accept-example-jurisdiction.ttl", reason=False)
+    out = generate_site(p, tmp_path / "site").out
+    br = page(out, "jurisdictions/BR.html")
+    assert text(br.h1) == "Brazil (example data)"
+    assert "Example health regulatory agency of Brazil" in text(br.find(id="authority").find_next("ul"))
+    rows = [text(tr.th) for tr in page(out, "comparison.html").select("#comparison tbody tr")]
+    assert rows[-1] == "Brazil (example data)" and len(rows) == 11
+    assert "Brazil (example data)" in text(page(out, "index.html").select_one("ul.cards"))

@@ -19,18 +19,25 @@ JURISDICTION_NS = "https://w3id.org/evkg/resource/jurisdiction/"
 
 @dataclass(frozen=True)
 class Source:
-    """A source location of the review, as a link target on the sources page."""
+    """Where a statement comes from: a location in the review (listed on the sources page) or, for
+    facts added later from another document, that document's own location."""
 
     iri: str
     label: str
 
     @property
+    def in_review(self) -> bool:
+        return self.iri.startswith(str(SRC))
+
+    @property
     def anchor(self) -> str:
-        return self.iri[len(str(SRC)):]
+        return self.iri[len(str(SRC)):] if self.in_review else ""
 
     @property
     def short(self) -> str:
         """'Section 3.3 [47, 55, 56]', 'Table 1': the part's name and the references cited there."""
+        if not self.in_review:
+            return self.label
         part = self.label.split(":", 1)[0]
         _, refs = parse_location(self.iri)
         return part + (f" [{', '.join(map(str, refs))}]" if refs else "")
