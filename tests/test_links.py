@@ -6,11 +6,12 @@ import time
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL
+from rdflib.namespace import FOAF, OWL
 
 from evkg.cli import main
 from evkg.errors import EvkgError
 from evkg.links import check_links
+from evkg.namespaces import EVKG
 from evkg.querying import run_query
 from evkg.remote import remote_query
 from evkg.serve import Endpoint, free_port, oxigraph_binary
@@ -19,7 +20,8 @@ from evkg.validation import built_graph
 from conftest import FIXTURES, iri
 
 WIKIDATA = "https://query.wikidata.org/sparql"
-# Identifiers checked in ../shared/external-ids.tsv (verified); the other authorities have none there.
+# Authorities with no Wikidata or ROR identifier in ../shared/external-ids.tsv: linked by their official
+# website instead, each with the stored page that pairs name and site as evidence.
 UNVERIFIED_AUTHORITIES = {"body:CDSCO", "body:MFDS", "body:MHRA", "body:NMPA", "body:PMDA", "body:Swissmedic",
                           "body:TFDA", "body:TGA"}
 
@@ -44,11 +46,20 @@ def test_every_jurisdiction_is_linked(graph):
     assert str(graph.value(URIRef(iri("jur:UK")), URIRef("https://w3id.org/evkg/ontology#iso3166Alpha2"))) == "GB"
 
 
-def test_authorities_without_a_checked_identifier_are_reported_not_guessed(graph):
+def test_every_authority_has_an_external_link_and_no_guessed_identifier(graph):
     report = check_links(graph)
-    unlinked = {u.split(" ")[0] for u in report.unlinked}
-    assert unlinked == UNVERIFIED_AUTHORITIES
+    assert report.unlinked == []
     assert (URIRef(iri("body:FDA")), OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q204711")) in graph
+    for curie in UNVERIFIED_AUTHORITIES:
+        body = URIRef(iri(curie))
+        # no Wikidata identity for them: none was found with evidence, and none is guessed
+        assert not [o for o in graph.objects(body, OWL.sameAs) if str(o).startswith("http://www.wikidata.org/")], curie
+        [site] = list(graph.objects(body, FOAF.homepage))
+        # each website comes with its evidence, as a mapping record
+        evidence = [m for m in graph.subjects(EVKG.mappingSubject, body)
+                    if (m, EVKG.mappingPredicate, FOAF.homepage) in graph and (m, EVKG.mappingObject, site) in graph]
+        assert len(evidence) == 1 and "stored" in str(graph.value(evidence[0], EVKG.mappingJustification)), curie
+    assert (URIRef(iri("body:PMDA")), FOAF.homepage, URIRef("https://www.pmda.go.jp/")) in graph
 
 
 @pytest.mark.parametrize("triple, message", [
@@ -58,6 +69,8 @@ def test_authorities_without_a_checked_identifier_are_reported_not_guessed(graph
     ("<https://w3id.org/evkg/resource/concept/bio-exosome> <http://www.w3.org/2004/02/skos/core#exactMatch> <http://purl.obolibrary.org/obo/GO_70062> .", "not a well-formed Gene Ontology"),
     ("<https://w3id.org/evkg/resource/law/eu-reg-536-2014> <https://w3id.org/evkg/ontology#celex> \"536/2014\" .", "not a well-formed CELEX"),
     ("<https://w3id.org/evkg/resource/body/EMA> <http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q204711> .", "conflict"),
+    ('<https://w3id.org/evkg/resource/body/TGA> <http://xmlns.com/foaf/0.1/homepage> "www.tga.gov.au" .', "not a web address"),
+    ("<https://w3id.org/evkg/resource/body/TFDA> <http://xmlns.com/foaf/0.1/homepage> <https://www.pmda.go.jp/> .", "conflict"),
     ("<https://w3id.org/evkg/resource/body/EMA> <http://www.w3.org/2002/07/owl#sameAs> <https://ror.org/01f80g185> .", "identity links only to Wikidata or ELI"),
 ])
 def test_malformed_or_conflicting_identifiers_are_caught(graph, triple, message):

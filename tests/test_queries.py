@@ -483,3 +483,15 @@ def test_regime_characterizations(q):
     assert "South Korea" in by["a leader in developing and commercializing EV therapeutics"]  # §3.4 [15]
     # the abstract: a fragmented, fast-evolving landscape (no single jurisdiction)
     assert by["fragmented"] == {"(all jurisdictions)"}
+
+
+@covers("external-links")
+def test_external_links(q):
+    jp = {(r["entity"], r["relation"], r["target"]) for r in q("external-links", jurisdiction="JP")}
+    assert jp == {("https://w3id.org/evkg/resource/jurisdiction/JP", "sameAs", "http://www.wikidata.org/entity/Q17"),
+                  ("https://w3id.org/evkg/resource/body/PMDA", "homepage", "https://www.pmda.go.jp/")}
+    eu = q("external-links", jurisdiction="EU")
+    # the EU acts link to their ELI; EMA to Wikidata
+    assert ("Regulation (EC) No 1394/2007 on advanced therapy medicinal products", "sameAs",
+            "http://data.europa.eu/eli/reg/2007/1394/oj") in {(r["label"], r["relation"], r["target"]) for r in eu}
+    assert all(r["justification"] for r in eu)

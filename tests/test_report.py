@@ -322,3 +322,10 @@ def test_a_jurisdiction_added_later_gets_its_page(tmp_path):
     rows = [text(tr.th) for tr in page(out, "comparison.html").select("#comparison tbody tr")]
     assert rows[-1] == "Brazil (example data)" and len(rows) == 11
     assert "Brazil (example data)" in text(page(out, "index.html").select_one("ul.cards"))
+
+
+def test_jurisdiction_pages_link_to_other_graphs(site):
+    soup = page(site, "jurisdictions/CH.html")
+    links = {a["href"] for a in soup.find(id="external").find_next("ul").find_all("a")}
+    # Switzerland is Wikidata Q39; Swissmedic has no checked QID, only its website with evidence
+    assert links == {"http://www.wikidata.org/entity/Q39", "https://www.swissmedic.ch/"}

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import FOAF, OWL, RDF, RDFS, SKOS
 
 from .namespaces import EVKG, RES
 from .results import compact
@@ -27,6 +27,7 @@ LITERALS = {  # property: (name, pattern)
     EVKG.doi: ("DOI", r"^10\.[0-9]{4,9}/\S+$"),
 }
 LINK_PROPERTIES = (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch)
+HOMEPAGE = r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$"
 
 
 @dataclass
@@ -67,12 +68,17 @@ def check_links(graph: Graph) -> LinkReport:
             if not (isinstance(o, Literal) and re.match(pattern, str(o))):
                 problems.append(f"{compact(s)} {compact(prop)} '{o}': not a well-formed {name}")
             claims.setdefault((f"{name}:{o}", compact(prop)), set()).add(compact(s))
+    for s, o in graph.subject_objects(FOAF.homepage):
+        checked += 1
+        if not (isinstance(o, URIRef) and re.match(HOMEPAGE, str(o))):
+            problems.append(f"{compact(s)} foaf:homepage {o}: not a web address (https://host/path)")
+        claims.setdefault((str(o).rstrip("/"), "foaf:homepage"), set()).add(compact(s))
     for (target, prop), subjects in sorted(claims.items()):
         if len(subjects) > 1:
             problems.append(f"conflict: {', '.join(sorted(subjects))} all claim {prop} {target}")
     unlinked = []
     for cls in (EVKG.Jurisdiction, EVKG.RegulatoryAuthority):
         for s in sorted(set(graph.subjects(RDF.type, cls))):
-            if not any((s, p, None) in graph for p in LINK_PROPERTIES):
+            if not any((s, p, None) in graph for p in LINK_PROPERTIES + (FOAF.homepage,)):
                 unlinked.append(f"{compact(s)} ({graph.value(s, RDFS.label)})")
     return LinkReport(checked, sorted(set(problems)), unlinked)

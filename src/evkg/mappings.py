@@ -19,6 +19,8 @@ WHERE {
   ?m a evkg:Mapping ; evkg:mappingSubject ?s ; evkg:mappingPredicate ?p ; evkg:mappingObject ?o ;
      evkg:mappingJustification ?why ; prov:wasDerivedFrom/rdfs:label ?srcl .
   ?s rdfs:label ?sl .
+  # official websites are links to web pages, not mappings between terms: SSSOM leaves them out
+  FILTER (?p != <http://xmlns.com/foaf/0.1/homepage>)
   OPTIONAL { ?o rdfs:label ?ol }
   OPTIONAL { ?m evkg:mappingConfidence ?conf }
 }

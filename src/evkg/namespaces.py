@@ -1,7 +1,7 @@
 """The namespaces of the evkg graph and of the vocabularies it reuses."""
 
 from rdflib import Namespace
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 EVKG = Namespace("https://w3id.org/evkg/ontology#")
 RES = Namespace("https://w3id.org/evkg/resource/")
@@ -27,8 +27,8 @@ PREFIXES = {
     "pw": Namespace(RES + "pathway/"), "cls": Namespace(RES + "class/"), "cv": Namespace(RES + "concept/"),
     "pos": Namespace(RES + "position/"), "src": SRC, "ref": REF, "part": PART, "ent": Namespace(RES + "entity/"),
     "shp": SHAPES, "org": ORG, "eli": ELI, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "owl": OWL, "rdf": RDF,
-    "rdfs": RDFS, "xsd": XSD, **EXTERNAL,
+    "rdfs": RDFS, "xsd": XSD, "foaf": FOAF, **EXTERNAL,
 }
 
 __all__ = ["EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "SHAPES", "PREFIXES", "EXTERNAL",
-           "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]
+           "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]

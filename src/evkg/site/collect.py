@@ -87,6 +87,7 @@ class Jurisdiction:
     statements: "OrderedDict[str, Items]" = field(default_factory=OrderedDict)
     sources_of: dict[str, list[Source]] = field(default_factory=dict)
     counterparts: "OrderedDict[str, Items]" = field(default_factory=OrderedDict)  # other jurisdiction -> mappings
+    external: list[dict] = field(default_factory=list)
 
     @property
     def page(self) -> str:
@@ -153,6 +154,7 @@ def jurisdictions(c: Collector) -> list[Jurisdiction]:
             if src not in j.sources_of[r["statement"]]:
                 j.sources_of[r["statement"]].append(src)
         j.bodies = c.rows("bodies-by-jurisdiction", jurisdiction=j.code)
+        j.external = c.rows("external-links", jurisdiction=j.code)
         j.pathways = c.rows("pathways-by-jurisdiction", jurisdiction=j.code)
         for r in c.rows("instruments-by-jurisdiction", jurisdiction=j.code):
             quals = [r["kind"]]
