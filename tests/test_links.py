@@ -71,6 +71,8 @@ def test_every_authority_has_an_external_link_and_no_guessed_identifier(graph):
     ("<https://w3id.org/evkg/resource/body/EMA> <http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q204711> .", "conflict"),
     ('<https://w3id.org/evkg/resource/body/TGA> <http://xmlns.com/foaf/0.1/homepage> "www.tga.gov.au" .', "not a web address"),
     ("<https://w3id.org/evkg/resource/body/TFDA> <http://xmlns.com/foaf/0.1/homepage> <https://www.pmda.go.jp/> .", "conflict"),
+    ('<https://w3id.org/evkg/resource/law/us-fdc-act> <https://w3id.org/evkg/ontology#usCodeCitation> "21 USC 301" .', "not a well-formed U.S. Code"),
+    ('<https://w3id.org/evkg/resource/law/us-21-cfr-312> <https://w3id.org/evkg/ontology#cfrCitation> "CFR 21-312" .', "not a well-formed CFR"),
     ("<https://w3id.org/evkg/resource/body/EMA> <http://www.w3.org/2002/07/owl#sameAs> <https://ror.org/01f80g185> .", "identity links only to Wikidata or ELI"),
 ])
 def test_malformed_or_conflicting_identifiers_are_caught(graph, triple, message):
@@ -148,3 +150,11 @@ def test_service_redirect_is_checked(project, store):
         run_query(project, "trial-counts", store=store, services={WIKIDATA: "http://127.0.0.1:1/query"})
     with pytest.raises(EvkgError, match="not an http"):
         run_query(project, "wikidata-authority-websites", store=store, services={WIKIDATA: "x> } DROP ALL #"})
+
+
+def test_us_instruments_carry_their_code_citations(graph):
+    cite = lambda law, prop: str(graph.value(URIRef(iri(law)), EVKG[prop]))
+    assert cite("law:us-phs-act-s351", "usCodeCitation") == "42 U.S.C. 262"
+    assert cite("law:us-fdc-act", "usCodeCitation") == "21 U.S.C. 301 et seq."
+    assert cite("law:us-21-cfr-312", "cfrCitation") == "21 CFR 312"
+

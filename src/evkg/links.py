@@ -25,6 +25,8 @@ LITERALS = {  # property: (name, pattern)
     EVKG.iso3166Alpha2: ("ISO 3166-1 alpha-2", r"^[A-Z]{2}$"),
     EVKG.celex: ("CELEX", r"^[1-9][0-9]{4}[A-Z][0-9]{4}$"),
     EVKG.doi: ("DOI", r"^10\.[0-9]{4,9}/\S+$"),
+    EVKG.usCodeCitation: ("U.S. Code citation", r"^[1-9][0-9]* U\.S\.C\. [0-9]+[a-z0-9-]*( et seq\.)?$"),
+    EVKG.cfrCitation: ("CFR citation", r"^[1-9][0-9]* CFR [1-9][0-9]*(\.[0-9]+)?$"),
 }
 LINK_PROPERTIES = (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch)
 HOMEPAGE = r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$"
