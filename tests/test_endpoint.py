@@ -3,10 +3,6 @@ and through SPARQLWrapper on a real Oxigraph server started here on 127.0.0.1.""
 
 import base64
 import http.server
-import json
-import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +16,7 @@ from evkg.catalogue import load_catalogue
 from evkg.cli import main
 from evkg.errors import EvkgError
 from evkg.querying import run_query
-from evkg.remote import load_graph_store, remote_query
+from evkg.remote import remote_query
 from evkg.serve import Endpoint, free_port, oxigraph_binary
 
 SAMPLE_PARAMS = {

@@ -6,7 +6,6 @@ import pytest
 
 from evkg.catalogue import load_catalogue
 from evkg.cli import main
-from evkg.errors import EvkgError
 from evkg.querying import run_query
 
 COVERED: set[str] = set()

@@ -4,7 +4,6 @@ import shutil
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
 
 from evkg.build import assemble, inferred_memberships
 from evkg.reasoning import INFERRED_GRAPH, reason

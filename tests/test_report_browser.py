@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 from collections import deque
-from pathlib import Path
 from urllib.parse import urldefrag
 
 import pytest
