@@ -68,6 +68,7 @@ def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[
     if not review_rows:
         raise EvkgError("the graph does not describe its source review (query about-review returned nothing)")
     trials = collect.trial_counts(c)
+    references = collect.references(c)
     grids = [("Product classes", "classes", collect.equivalence_grid(c, "classification-matrix", js)),
              ("Trial-authorization routes", "trial-routes", collect.equivalence_grid(c, "trial-authorization-matrix", js))]
     collect.attach_counterparts(js, [g for _, _, g in grids])
@@ -79,10 +80,10 @@ def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[
         "equivalences.html": ("equivalences.html", {"grids": grids}),
         "trials.html": ("trials.html", {"trials": trials, "codes": codes}),
         "contradictions.html": ("contradictions.html", {"contradictions": collect.contradictions(c), "codes": codes}),
-        "sources.html": ("sources.html", {"parts": collect.sources(c), "references": collect.references(c)}),
+        "sources.html": ("sources.html", {"parts": collect.sources(c)}),
     }
     c.queries_used += ["table-1", "table-2"]
-    common = {"nav": NAV, "review": review_rows[0], "stats": _stats(project), "references": collect.references(c)}
+    common = {"nav": NAV, "review": review_rows[0], "stats": _stats(project), "references": references}
     env = _environment()
     files: dict[str, str] = {}
     for j in js:
