@@ -6,7 +6,7 @@ import pytest
 
 from evkg.catalogue import load_catalogue
 from evkg.cli import main
-from evkg.querying import run_query
+from evkg.querying import NOT_IN_GRAPH, NOT_STATED, run_query
 
 COVERED: set[str] = set()
 
@@ -26,6 +26,18 @@ def q(project, store):
 
 def col(rows, name):
     return {r[name] for r in rows}
+
+
+def stated(rows, column):
+    """The rows that state something (not the rows saying the review is silent on a jurisdiction)."""
+    return [r for r in rows if r[column] not in (NOT_STATED, NOT_IN_GRAPH)]
+
+
+def silent(rows, column):
+    return {r["jurisdiction"] for r in rows if r[column] == NOT_STATED}
+
+
+SRC = "https://w3id.org/evkg/resource/source/"
 
 
 @covers("classification-by-jurisdiction")
@@ -97,15 +109,19 @@ def test_pathways_by_jurisdiction(q):
 @covers("expedited-routes")
 def test_expedited_routes(q):
     rows = q("expedited-routes")
-    assert col(rows, "jurisdiction") == {"Japan", "Taiwan", "China"}
-    jp = [r for r in rows if r["jurisdiction"] == "Japan"]
+    assert col(stated(rows, "route"), "jurisdiction") == {"Japan", "Taiwan", "China"}
+    # the other seven appear, saying the review names no such route there
+    assert silent(rows, "route") == {"United States", "European Union", "South Korea", "India", "Australia",
+                                     "Switzerland", "United Kingdom"}
+    jp = q("expedited-routes", jurisdiction="Japan")
     assert all("PMD Act" in r["legalBasis"] and "ASRM" in r["legalBasis"] for r in jp)
 
 
 @covers("ethics-review")
 def test_ethics_review(q):
     rows = q("ethics-review")
-    assert col(rows, "jurisdiction") == {"Australia", "South Korea", "Taiwan", "India", "United Kingdom"}
+    assert col(stated(rows, "ethicsBody"), "jurisdiction") == {"Australia", "South Korea", "Taiwan", "India", "United Kingdom"}
+    assert "United States" in silent(rows, "ethicsBody")
 
 
 @covers("counterparts")
@@ -135,12 +151,17 @@ def test_classification_matrix(q):
 
 @covers("sponsor-plan")
 def test_sponsor_plan(q):
-    rows = q("sponsor-plan", targets="JP,AU")
-    assert {(r["jurisdiction"], r["receivingAuthority"]) for r in rows} == {
+    rows = q("sponsor-plan", targets="Japan,AU")
+    routes = [r for r in rows if r["what"] == "trial route"]
+    assert {(r["jurisdiction"], r["receivingAuthority"]) for r in routes} == {
         ("Japan", "Pharmaceuticals and Medical Devices Agency (PMDA)"),
         ("Australia", "Therapeutic Goods Administration (TGA)")}
+    assert all(r["sources"] for r in rows)
     tw = q("sponsor-plan", targets="TW")
-    assert all("Good Tissue Practice (GTP)" in r["standards"] for r in tw)  # §3.5: GTP, GMP, GCP
+    standards = {r["name"] for r in tw if r["what"] == "required standard"}
+    assert {"Good Tissue Practice (GTP)", "Good Clinical Practice (GCP)"} <= standards  # §3.5: GTP, GMP, GCP
+    # a target the review says nothing about is not dropped
+    assert q("sponsor-plan", targets="CH,AU")
 
 
 @covers("shared-guidelines")
@@ -174,10 +195,12 @@ def test_standards_by_jurisdiction(q):
 
 @covers("cosmetic-use")
 def test_cosmetic_use(q):
-    rows = {(r["jurisdiction"], r["status"]) for r in q("cosmetic-use")}
+    all_rows = q("cosmetic-use")
+    rows = {(r["jurisdiction"], r["status"]) for r in stated(all_rows, "status")}
     assert rows >= {("European Union", "cosmetic use prohibited"), ("Taiwan", "cosmetic use explicitly permitted"),
                     ("United Kingdom", "no product approved for cosmetic use")}
     assert {j for j, _ in rows} == {"European Union", "Taiwan", "United Kingdom"}
+    assert "Japan" in silent(all_rows, "status")
 
 
 @covers("named-products-and-trials")
@@ -246,7 +269,9 @@ def test_in_force_on(q):
     assert before[korea] == "not yet in force"  # enacted August 2019, in effect February 2025
     assert before["Act on the Safety of Regenerative Medicine (ASRM)"] == "in force"
     during = {r["instrument"]: r["status"] for r in q("in-force-on", date="2025-02-10")}
-    assert during[korea] == "in force from that period (day not stated)"
+    assert during[korea] == "comes into force within that period (exact day not comparable)"
+    year = {r["instrument"]: r["status"] for r in q("in-force-on", date="2025", jurisdiction="South Korea")}
+    assert year == {korea: "comes into force within that period (exact day not comparable)"}
     after = {r["instrument"]: r["status"] for r in q("in-force-on", date="2025-06-01")}
     assert after[korea] == "in force"
 
@@ -261,8 +286,9 @@ def test_changed_after(q):
 @covers("sources-of")
 def test_sources_of(q):
     rows = q("sources-of", subject="law:kr-advanced-regenerative-bio-act")
-    assert {r["part"] for r in rows} == {"Section 3.4: South Korea regulatory framework"}
-    assert "59" in {r["references"] for r in rows}
+    # §3.4 names the act, citing references 59 and 15
+    assert {r["source"] for r in rows} >= {SRC + "sec-3.4_r59", SRC + "sec-3.4_r15"}
+    assert all(r["source"].startswith(SRC + "sec-3.4") for r in rows)
 
 
 @covers("facts-by-reference")
@@ -270,7 +296,7 @@ def test_facts_by_reference(q):
     rows = q("facts-by-reference", reference=65)
     facts = col(rows, "fact")
     assert "ExoOne Bio" in facts and "Taiwan: ExoOne Bio approved to use human-derived EVs as cosmetic ingredients" in facts
-    assert col(rows, "part") == {"Section 3.5: Taiwan regulatory framework"}
+    assert col(rows, "source") == {SRC + "sec-3.5_r65"}
 
 
 @covers("bodies-by-jurisdiction")
@@ -342,7 +368,7 @@ def test_injection_is_a_literal(project, store, q):
     (["query", "counterparts"], "needs --param term="),
     (["query", "in-force-on", "--param", "date=yesterday"], "is not a valid date"),
     (["query", "facts-by-reference", "--param", "reference=five"], "is not a valid integer"),
-    (["query", "sponsor-plan", "--param", "targets=US;EU"], "is not a valid codes"),
+    (["query", "sponsor-plan", "--param", "targets=US;EU"], "unknown jurisdiction 'US;EU'"),
     (["query", "contradictions", "--param", "nope=1"], "has no parameter 'nope'"),
     (["query", "contradictions", "--param", "jurisdiction"], "expects key=value"),
 ])
@@ -355,8 +381,8 @@ def test_query_errors_are_one_line(project, capsys, argv, message):
 def test_query_cli_formats(project, capsys):
     assert main(["--root", str(project.root), "query", "trial-counts", "--format", "csv"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "region,jurisdiction,count,statedShare,recomputedShare,total"
-    assert out[1].startswith("China-NMPA,China,119,61,")
+    assert out[0] == "region,jurisdiction,count,stated share,recomputed share,total,sources"
+    assert out[1] == "China-NMPA,China,119,61,60.7,196,\"Table 2, Fig. 2\""
     assert main(["--root", str(project.root), "queries"]) == 0
     assert "sponsor-plan" in capsys.readouterr().out
 
@@ -404,15 +430,14 @@ def test_comparison_matrix(q):
     cosmetic = {(r["item"], r["scope"], r["source"]) for r in uk if r["aspect"] == "cosmetic use"}
     # §3.8: no EV product approved for cosmetic use [74]; aesthetic exosome injections may not legally be given [75]
     assert cosmetic == {
-        ("no product approved for cosmetic use", "EVs in cosmetic use", "Section 3.8: United Kingdom regulatory framework [74]"),
-        ("may not legally be administered", "exosome injections for aesthetic purposes",
-         "Section 3.8: United Kingdom regulatory framework [75]")}
+        ("no product approved for cosmetic use", "EVs in cosmetic use", SRC + "sec-3.8_r74"),
+        ("may not legally be administered", "exosome injections for aesthetic purposes", SRC + "sec-3.8_r75")}
     everything = q("comparison-matrix")
     assert len(col(everything, "jurisdiction")) == 10
     # Table 2: trial counts, one per jurisdiction, 196 in all
     trials = {r["jurisdiction"]: r["item"] for r in everything if r["aspect"] == "trials (WHO ICTRP)"}
     assert trials["Taiwan"] == "3 trials" and trials["China"] == "119 trials" and len(trials) == 10
-    assert all(r["sourceLocation"].startswith("https://w3id.org/evkg/resource/source/") for r in everything)
+    assert all(r["source"].startswith(SRC) for r in everything)
     # Table 1 and §3.7: India's lead authority is the CDSCO
     india = {r["item"] for r in everything if r["jurisdiction"] == "India" and r["role"] == "lead regulatory authority"}
     assert "Central Drugs Standard Control Organization (CDSCO)" in india
@@ -423,13 +448,12 @@ def test_statements_by_jurisdiction(q):
     rows = q("statements-by-jurisdiction", jurisdiction="KR")
     act = [r for r in rows if r["statement"].startswith("Act on the Safety of and Support for Advanced Regenerative")]
     # §3.4 cites refs 15 and 59 for the 2019 act
-    assert {r["source"] for r in act} == {"Section 3.4: South Korea regulatory framework [15]",
-                                          "Section 3.4: South Korea regulatory framework [59]"}
+    assert {r["source"] for r in act} == {SRC + "sec-3.4_r15", SRC + "sec-3.4_r59"}
     assert {r["kind"] for r in act} == {"act"}
     # Japan's own statements are not Korea's; §1's sentence on Korea, Japan and Taiwan is both
     assert not any("PMDA" in r["statement"] or r["statement"].startswith("Japan:") for r in rows)
     assert any(r["statement"].startswith("South Korea, Japan and Taiwan") for r in rows)
-    assert all(r["sourceLocation"] and r["kind"] for r in rows)
+    assert all(r["source"] and r["kind"] for r in rows)
 
 
 @covers("instruments-by-jurisdiction")
@@ -440,21 +464,22 @@ def test_instruments_by_jurisdiction(q):
     eu = {r["instrument"]: r for r in q("instruments-by-jurisdiction", jurisdiction="EU")}
     assert eu["Regulation (EC) No 1394/2007 on advanced therapy medicinal products"]["enacted"] == "2007-11-13"
     assert "Regulation (EC) No 1223/2009 on cosmetic products" in eu
-    # the review names no Australian instrument
-    assert q("instruments-by-jurisdiction", jurisdiction="AU") == []
+    # the review names no Australian instrument: the answer says so instead of coming back empty
+    [au] = q("instruments-by-jurisdiction", jurisdiction="AU")
+    assert (au["jurisdiction"], au["instrument"], au["source"]) == ("Australia", NOT_STATED, None)
 
 
 @covers("source-locations")
 def test_source_locations(q, store):
     rows = q("source-locations", part="part:sec-3.4")
-    derived = {r["statement"] for r in rows if r["location"].endswith("/sec-3.4_r59")}
+    derived = {r["statement"] for r in rows if r["source"].endswith("/sec-3.4_r59")}
     assert "Act on the Safety of and Support for Advanced Regenerative Medicine and Advanced Biological Products" in derived
     assert col(rows, "partLabel") == {"Section 3.4: South Korea regulatory framework"}
     everything = q("source-locations")
     assert everything[0]["partLabel"].startswith("Front matter") and everything[-1]["partLabel"] == "References"
     used = store.query("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { ?x <http://www.w3.org/ns/prov#wasDerivedFrom> ?l . "
                        "FILTER(STRSTARTS(STR(?l), 'https://w3id.org/evkg/resource/source/')) }").rows[0][0]
-    assert len(col(everything, "location")) == int(used) > 140  # every location a fact is derived from
+    assert len(col(everything, "source")) == int(used) > 140  # every location a fact is derived from
 
 
 @covers("references")
@@ -471,8 +496,7 @@ def test_regime_characterizations(q):
     stringent = q("regime-characterizations", character="cv:character-stringent")
     # §3.8: the UK framework is notably stringent; §3.9 [77]: Swiss oversight as stringent as for cell and gene therapies
     assert {(r["jurisdiction"], r["source"]) for r in stringent} == {
-        ("United Kingdom", "Section 3.8: United Kingdom regulatory framework"),
-        ("Switzerland", "Section 3.9: Switzerland regulatory framework [77]")}
+        ("United Kingdom", SRC + "sec-3.8"), ("Switzerland", SRC + "sec-3.9_r77")}
     rows = q("regime-characterizations")
     by = {}
     for r in rows:

@@ -2,24 +2,74 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
+from rdflib import Literal
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from .errors import EvkgError
 
 
-def with_values(query: str, bindings: dict[str, Node]) -> str:
-    """Bind variables by opening the outermost WHERE group with a VALUES block.
+def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
+    """Bind variables by opening each WHERE group that uses them with a VALUES block.
 
     The values are RDF terms written in N3 (rdflib escapes quotes and backslashes), so user input is
     always a term: `x" } DROP ALL #` becomes one string literal. VALUES is SPARQL 1.1's own binding
-    mechanism and every engine plans with it, which pre-bound variables do not always get."""
+    mechanism and every engine plans with it, which pre-bound variables do not always get. A subquery
+    does not see the bindings of the query around it, so every WHERE group (query or subquery) that
+    mentions a parameter gets its own block; the outermost always does. A list value gives one row per
+    member (the product of all lists), and the variable ?NAME_count, where the query uses it, the number
+    of members."""
     if not bindings:
         return query
-    m = re.search(r"\bWHERE\s*\{", query, re.IGNORECASE)
-    if not m:
+    groups = _where_groups(query)
+    if not groups:
         raise EvkgError("cannot bind parameters: the query has no WHERE clause")
-    names = " ".join(f"?{k}" for k in bindings)
-    terms = " ".join(v.n3() for v in bindings.values())
-    return f"{query[:m.end()]}\n  VALUES ({names}) {{ ({terms}) }}\n{query[m.end():]}"
+    out, last = [], 0
+    for n, (start, end) in enumerate(groups):
+        body = query[start:end]
+        used = {k: v for k, v in bindings.items() if n == 0 or re.search(rf"\?{re.escape(k)}\b", body)}
+        if not used:
+            continue
+        out.append(query[last:start])
+        out.append(_values_block(used, query))
+        last = start
+    out.append(query[last:])
+    return "".join(out)
+
+
+def _values_block(bindings: dict[str, Node | list[Node]], query: str) -> str:
+    columns: list[str] = []
+    choices: list[list[Node]] = []
+    for name, value in bindings.items():
+        members = list(value) if isinstance(value, (list, tuple)) else [value]
+        columns.append(name)
+        choices.append(members)
+        if isinstance(value, (list, tuple)) and re.search(rf"\?{re.escape(name)}_count\b", query):
+            columns.append(f"{name}_count")
+            choices.append([Literal(len(members), datatype=XSD.integer)])
+    names = " ".join(f"?{k}" for k in columns)
+    rows = " ".join("(" + " ".join(t.n3() for t in row) + ")" for row in itertools.product(*choices))
+    return f"\n  VALUES ({names}) {{ {rows} }}\n"
+
+
+def _where_groups(query: str) -> list[tuple[int, int]]:
+    """(start, end) of the body of every `WHERE {` group, outermost first: start just after the brace."""
+    code = _blank_strings_and_comments(query)
+    groups = []
+    for m in re.finditer(r"\bWHERE\s*\{", code, re.IGNORECASE):
+        depth, i = 1, m.end()
+        while i < len(code) and depth:
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            i += 1
+        groups.append((m.end(), i - 1))
+    return groups
+
+
+def _blank_strings_and_comments(text: str) -> str:
+    """The query with string literals, IRIs and comments replaced by spaces (same length), so braces
+    and keywords are found only in the query's own syntax."""
+    pattern = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)

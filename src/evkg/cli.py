@@ -14,15 +14,30 @@ from .project import Project
 def _cmd_build(args, project: Project) -> int:
     from .build import build
 
-    result = build(project, reason=not args.no_reason, reasoner=args.reasoner)
+    result = build(project, reason=not args.no_reason, reasoner=args.reasoner,
+                   progress=_progress if args.verbose or sys.stderr.isatty() else (lambda m: None))
     s = result.summary()
+    where = project.dist.relative_to(project.root) if project.dist.is_relative_to(Path.cwd()) else project.dist
+    print(f"built {where}/: {s['triples']:,} triples from {s['files']} source files, citing "
+          f"{s['source_locations']} places in the review; "
+          + (f"consistent ({args.reasoner})" if s["consistent"] else "OWL reasoning skipped (--no-reason)")
+          + "; conforms to the SHACL shapes")
     warnings = [f for f in s["shacl_findings"] if f["severity"] == "Warning"]
-    print(f"built {project.dist}: {s['triples']} triples from {s['files']} files, "
-          f"{s['source_locations']} source locations"
-          + (", consistent under " + args.reasoner if s["consistent"] else ", reasoning skipped")
-          + f", conforms to the SHACL shapes ({len(warnings)} warning(s))")
-    for f in warnings:
-        print(f"  warning: {f['focus']}: {f['message']}")
+    if warnings:
+        review = [f for f in warnings if _from_review(result.graph, f["focus"])]
+        if review:
+            print(f"  {len(review)} value(s) of the review disagree with each other; both are kept on purpose "
+                  "(evkg query trial-counts shows them):")
+            for f in review:
+                print(f"    - {f['focus']}: {f['message']}")
+        for f in warnings:
+            if f not in review:
+                print(f"  warning: {f['focus']}: {f['message']}")
+    if s["consistent"]:
+        print(f"  the reasoner inferred {s['inferred_triples']} triples: evkg query regime-categories lists the categories")
+    if not args.verbose:
+        print("  (evkg build -v shows progress and statistics)")
+        return 0
     if s["consistent"]:
         print(f"\nInferred by {args.reasoner}: {s['inferred_triples']} triples (dist/evkg-inferred.ttl); categories:")
         for k, v in s["inferred_memberships"].items():
@@ -39,6 +54,21 @@ def _cmd_build(args, project: Project) -> int:
     return 0
 
 
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _from_review(graph, focus: str) -> bool:
+    """Is the node a SHACL finding is about stated by the review itself (all its sources in the review)?"""
+    from .namespaces import PREFIXES, PROV, SRC
+
+    prefix, _, local = focus.partition(":")
+    if prefix not in PREFIXES:
+        return False
+    sources = list(graph.objects(PREFIXES[prefix][local], PROV.wasDerivedFrom))
+    return bool(sources) and all(str(x).startswith(str(SRC)) for x in sources)
+
+
 def _read_query(arg: str) -> str:
     path = Path(arg)
     if arg.endswith((".rq", ".sparql")) or (len(arg) < 256 and path.is_file()):
@@ -50,40 +80,96 @@ def _read_query(arg: str) -> str:
 
 
 def _cmd_sparql(args, project: Project) -> int:
-    from .results import render
-    from .store import EmbeddedStore
+    from .answers import present
+    from .querying import names_for, open_backend
 
     text = _read_query(args.query)
-    if args.endpoint:
-        from .remote import remote_query
+    backend = open_backend(project, args.endpoint, args.timeout)
+    result = backend.query(text)
+    if result.boolean is not None or args.format in ("json", "tsv"):
+        from .results import render
 
-        result = remote_query(args.endpoint, text, timeout=args.timeout)
-    else:
-        result = EmbeddedStore(project).query(text)
-    sys.stdout.write(render(result, args.format))
+        sys.stdout.write(render(result, args.format if args.format in ("json", "tsv", "csv") else "table"))
+        if result.boolean is not None and args.format != "json":
+            sys.stdout.write("\n")
+        return 0
+    # written SPARQL asks for IRIs: show them (as CURIEs) unless --labels
+    table = present(result, names_for(backend), iris=not args.labels, merge=False)
+    _emit(table, args, None)
     return 0
+
+
+def _emit(table, args, query, answer=None) -> None:
+    """Print (or write with --out) a table in the chosen format for people."""
+    from .render import to_csv, to_markdown, to_text, to_xlsx, write_binary
+
+    fmt = args.format
+    if fmt == "xlsx":
+        from .api import about_lines
+
+        where = write_binary(to_xlsx([table], about_lines(query, table.title)), args.out, "an XLSX workbook")
+        if where != "standard output":
+            print(f"wrote {where} ({len(table.rows)} rows, sources in the last column; sheet 'About' says where the data comes from)")
+        return
+    text = {"table": lambda: to_text(table), "csv": lambda: to_csv(table), "markdown": lambda: to_markdown(table),
+            "json": lambda: answer.render("json"), "tsv": lambda: answer.render("tsv")}[fmt]()
+    if getattr(args, "out", None):
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise EvkgError(f"cannot write {args.out}: {e.strerror or e}") from None
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
 
 
 def _cmd_queries(args, project: Project) -> int:
+    from .answers import Table
     from .catalogue import load_catalogue
-    from .results import aligned
+    from .render import to_text
 
     rows = [[q.name, q.summary, ", ".join(p.usage() for p in q.params) or "-"] for q in load_catalogue(project).values()]
-    print(aligned(["name", "title", "parameters"], rows))
+    sys.stdout.write(to_text(Table(["name", "question", "parameters"], rows,
+                                   "Canned queries: run one with evkg query NAME [VALUE | name=VALUE ...]"), count=False))
     return 0
 
 
-def _cmd_query(args, project: Project) -> int:
+def _query_params(args, query) -> dict[str, str]:
+    """--param k=v, positional k=v, and bare values (for the query's first parameter not given yet:
+    several words are joined, with commas for a list of jurisdictions)."""
     from .catalogue import parse_params
-    from .querying import run_query
-    from .results import render
+
+    values = parse_params(args.param)
+    values.update(parse_params([a for a in args.args if "=" in a and not a.startswith("=")]))
+    free = [a for a in args.args if "=" not in a or a.startswith("=")]
+    if free:
+        rest = [p for p in query.params if p.name not in values]
+        if not rest:
+            raise EvkgError(f"query '{query.name}' takes no further parameter; unexpected '{free[0]}'"
+                            + (f" (parameters: {', '.join(p.name for p in query.params)})" if query.params else ""))
+        p = rest[0]
+        values[p.name] = (",".join(free) if p.type == "jurisdictions" else " ".join(free))
+    return values
+
+
+def _cmd_query(args, project: Project) -> int:
+    from .api import Answer
+    from .catalogue import bind, get_query
+    from .querying import execute, names_for, open_backend
 
     services = dict(pair.split("=", 1) for pair in args.service or [] if "=" in pair)
     if len(services) != len(args.service or []):
         raise EvkgError("--service expects ORIGINAL=REPLACEMENT, e.g. https://query.wikidata.org/sparql=http://127.0.0.1:7879/query")
-    result = run_query(project, args.name, parse_params(args.param), endpoint=args.endpoint, timeout=args.timeout,
-                       services=services)
-    sys.stdout.write(render(result, args.format))
+    query = get_query(project, args.name)
+    params = _query_params(args, query)
+    backend = open_backend(project, args.endpoint, args.timeout)
+    names = names_for(backend)
+    bound = bind(query, params, names)
+    answer = Answer(query, params, bound, execute(query, bound, backend, names, services), names)
+    if args.format in ("json", "tsv"):
+        sys.stdout.write(answer.render(args.format))
+        return 0
+    _emit(answer.table(iris=args.iris), args, query, answer)
     return 0
 
 
@@ -161,10 +247,30 @@ def _cmd_tables(args, project: Project) -> int:
 
     store = EmbeddedStore(project)
     wanted = [args.table] if args.table else [1, 2]
-    out = []
-    for n in wanted:
-        out.append((table_1 if n == 1 else table_2)(project, store).render(args.format))
-    print("\n".join(out), end="")
+    tables = [(table_1 if n == 1 else table_2)(project, store).as_table() for n in wanted]
+    if args.format == "xlsx":
+        from .api import about_lines
+        from .render import to_xlsx, write_binary
+
+        where = write_binary(to_xlsx(tables, about_lines(None, "Tables 1 and 2 of the review, regenerated from the graph")),
+                             args.out, "an XLSX workbook")
+        if where != "standard output":
+            print(f"wrote {where} ({len(tables)} sheet(s) and 'About')")
+        return 0
+    from .render import to_csv, to_markdown, to_text
+
+    if args.format == "csv" and len(tables) > 1:
+        raise EvkgError("CSV holds one table: choose it with --table 1 or --table 2 (or use --format xlsx for both)")
+    render = {"text": lambda t: to_text(t, count=False), "markdown": to_markdown, "csv": to_csv}[args.format]
+    text = "\n".join(render(t) for t in tables)
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise EvkgError(f"cannot write {args.out}: {e.strerror or e}") from None
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -226,6 +332,15 @@ def _cmd_recover(args, project: Project) -> int:
     return 0
 
 
+def _output_options(p: argparse.ArgumentParser, formats: tuple[str, ...], iris: bool = True) -> None:
+    p.add_argument("--format", choices=formats, default=formats[0],
+                   help="table (fits the terminal), csv, markdown, xlsx: labels and sources for people; "
+                        "json, tsv: the SPARQL results formats for machines")
+    p.add_argument("--out", metavar="FILE", help="write the answer to FILE (needed for xlsx on a terminal)")
+    if iris:
+        p.add_argument("--iris", action="store_true", help="show identifiers (CURIEs) instead of labels, and every column")
+
+
 def _endpoint_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint", help="run on this SPARQL endpoint (through SPARQLWrapper) instead of the embedded store; "
                                       "HTTP basic auth from EVKG_ENDPOINT_USER / EVKG_ENDPOINT_PASSWORD")
@@ -241,25 +356,33 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="parse, check and reason over the sources; write dist/")
     b.add_argument("--no-reason", action="store_true", help="skip the OWL consistency check (no Java needed)")
     b.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
+    b.add_argument("-v", "--verbose", action="store_true", help="show progress and the graph's statistics")
     b.set_defaults(func=_cmd_build)
 
-    q = sub.add_parser("sparql", help="run a SPARQL SELECT/ASK query (text or .rq file) on the built graph")
-    q.add_argument("query", help="query text or path to a .rq file")
-    q.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
-    _endpoint_options(q)
-    q.set_defaults(func=_cmd_sparql)
-
-    ql = sub.add_parser("queries", help="list the canned queries with their parameters")
-    ql.set_defaults(func=_cmd_queries)
-
-    qq = sub.add_parser("query", help="run a canned query by name")
-    qq.add_argument("name")
-    qq.add_argument("--param", action="append", metavar="KEY=VALUE", help="a query parameter (repeatable)")
-    qq.add_argument("--format", choices=("table", "csv", "tsv", "json", "markdown"), default="table")
+    qq = sub.add_parser("query", help="answer a question: run a canned query by name (evkg queries lists them)",
+                        description="Run a canned query. Parameters take names as people write them: "
+                                    "'Japan', 'JP', 'GB', 'PMDA', 'US IND', a date as 2024, 2024-06 or 2024-06-01.",
+                        epilog="examples: evkg query classification-by-jurisdiction Japan; "
+                               "evkg query sponsor-plan US EU Japan; evkg query counterparts 'US IND' --format csv")
+    qq.add_argument("name", help="the query's name, e.g. classification-by-jurisdiction")
+    qq.add_argument("args", nargs="*", metavar="VALUE|NAME=VALUE",
+                    help="parameter values; a bare value goes to the query's first parameter")
+    qq.add_argument("--param", action="append", metavar="NAME=VALUE", help="a query parameter (repeatable)")
+    _output_options(qq, ("table", "csv", "markdown", "xlsx", "json", "tsv"))
     qq.add_argument("--service", action="append", metavar="ORIGINAL=URL",
                     help="send a federated query's SERVICE calls to another endpoint (mirror or local stand-in)")
     _endpoint_options(qq)
     qq.set_defaults(func=_cmd_query)
+
+    ql = sub.add_parser("queries", help="list the canned queries with their parameters")
+    ql.set_defaults(func=_cmd_queries)
+
+    q = sub.add_parser("sparql", help="run a SPARQL SELECT/ASK query (text or .rq file) on the built graph")
+    q.add_argument("query", help="query text or path to a .rq file")
+    q.add_argument("--labels", action="store_true", help="show labels instead of IRIs (CURIEs) in the table")
+    _output_options(q, ("table", "csv", "markdown", "xlsx", "json", "tsv"), iris=False)
+    _endpoint_options(q)
+    q.set_defaults(func=_cmd_sparql)
 
     rs = sub.add_parser("reason", help="check OWL consistency and show the inferred categories (explains an inconsistency)")
     rs.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
@@ -287,7 +410,8 @@ def parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("tables", help="regenerate Tables 1 and 2 of the review from the graph")
     t.add_argument("--table", type=int, choices=(1, 2), help="only this table")
-    t.add_argument("--format", choices=("text", "markdown"), default="text")
+    t.add_argument("--format", choices=("text", "markdown", "csv", "xlsx"), default="text")
+    t.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     t.set_defaults(func=_cmd_tables)
 
     rp = sub.add_parser("report", help="generate the static HTML site (comparison, equivalences, Figure 2, sources, ontology docs)")

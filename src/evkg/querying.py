@@ -1,11 +1,52 @@
-"""Running canned queries: look up, bind parameters as RDF terms, run on the embedded store."""
+"""Running canned queries: look up, resolve and bind parameters as RDF terms, run on a back end.
+
+A back end is anything with `query(text) -> QueryResult`: the embedded store (dist/store) or a SPARQL
+endpoint reached through SPARQLWrapper. The same bound text runs on both, and the same post-processing
+(rows for silent jurisdictions) follows, so an answer does not depend on where it was computed.
+"""
 
 from __future__ import annotations
 
+from rdflib import Literal, URIRef
+
 from .binding import with_values
-from .catalogue import bind, get_query, redirect_services
+from .catalogue import CannedQuery, bind, get_query, redirect_services
+from .namespaces import SRC
 from .project import Project
+from .resolve import PREFIX_BLOCK, Backend, Names
 from .store import EmbeddedStore, QueryResult
+
+NOT_STATED = "not stated in the review"
+NOT_IN_GRAPH = "no statement in the graph"  # for a jurisdiction that came from another source
+
+
+class RemoteEndpoint:
+    """A SPARQL endpoint as a back end (SPARQLWrapper underneath)."""
+
+    def __init__(self, url: str, timeout: float = 30.0):
+        self.url, self.timeout = url, timeout
+
+    def query(self, text: str) -> QueryResult:
+        from .remote import remote_query
+
+        return remote_query(self.url, text, timeout=self.timeout)
+
+
+def open_backend(project: Project, endpoint: str | None = None, timeout: float = 30.0) -> Backend:
+    """The embedded store of `project`'s built graph, or `endpoint` if one is given."""
+    return RemoteEndpoint(endpoint, timeout) if endpoint else EmbeddedStore(project)
+
+
+def names_for(backend: Backend) -> Names:
+    """The name index of a back end, built once per back end and kept with it."""
+    names = getattr(backend, "_evkg_names", None)
+    if names is None:
+        names = Names(backend)
+        try:
+            backend._evkg_names = names
+        except AttributeError:  # a back end that takes no attributes: no cache
+            pass
+    return names
 
 
 def hide_parameters(result: QueryResult) -> QueryResult:
@@ -17,18 +58,60 @@ def hide_parameters(result: QueryResult) -> QueryResult:
 
 
 def run_query(project: Project, name: str, params: dict[str, str] | None = None,
-              store: EmbeddedStore | None = None, endpoint: str | None = None, timeout: float = 30.0,
-              services: dict[str, str] | None = None) -> QueryResult:
-    """Run the canned query `name` with `params` (strings, converted to the declared RDF types),
-    on the embedded store, or on `endpoint` through SPARQLWrapper."""
+              store: Backend | None = None, endpoint: str | None = None, timeout: float = 30.0,
+              services: dict[str, str] | None = None, names: Names | None = None,
+              silent_rows: bool = True) -> QueryResult:
+    """Run the canned query `name` with `params` (what a person typed: names, codes, labels, CURIEs,
+    dates), on the embedded store, on `store` (any back end), or on `endpoint` through SPARQLWrapper.
+    With `silent_rows`, a jurisdiction the answer does not mention gets a row saying so."""
     query = get_query(project, name)
-    # The same bound text runs on both back ends: a VALUES block of escaped RDF terms opening the
+    backend = store or open_backend(project, endpoint, timeout)
+    names = names or names_for(backend)
+    bound = bind(query, params or {}, names)
+    return execute(query, bound, backend, names, services, silent_rows)
+
+
+def execute(query: CannedQuery, bound: dict, backend: Backend, names: Names,
+            services: dict[str, str] | None = None, silent_rows: bool = True) -> QueryResult:
+    """Run an already bound canned query and add the rows for silent jurisdictions."""
+    # The same bound text runs on every back end: a VALUES block of escaped RDF terms opening the
     # WHERE group. (pyoxigraph's substitutions= joins the values only after evaluating the pattern,
     # which made parameterized queries 10-100x slower than the same query with VALUES.)
-    text = with_values(redirect_services(query, query.text, services or {}), bind(query, params or {}))
-    if endpoint:
-        from .remote import remote_query
+    text = with_values(redirect_services(query, query.text, services or {}), bound)
+    result = hide_parameters(backend.query(text))
+    if silent_rows and query.per_jurisdiction and result.boolean is None:
+        add_silent_jurisdictions(result, query, bound, names)
+    return result
 
-        return hide_parameters(remote_query(endpoint, text, timeout=timeout))
-    store = store or EmbeddedStore(project)
-    return hide_parameters(store.query(text))
+
+def add_silent_jurisdictions(result: QueryResult, query: CannedQuery, bound: dict, names: Names) -> None:
+    """One row for each jurisdiction asked about (all, unless the query is filtered) that the answer
+    does not mention, saying in the query's per-jurisdiction column that the review is silent there."""
+    if "jurisdiction" not in result.columns or query.per_jurisdiction not in result.columns:
+        return
+    param = next((p for p in query.params if p.type in ("jurisdiction", "jurisdictions")), None)
+    asked = bound.get("_" + param.name) if param else None
+    if asked is None:
+        asked = [URIRef(e.iri) for e in names.of_kind("jurisdiction")]
+    elif not isinstance(asked, list):
+        asked = [asked]
+    present = {str(r[result.columns.index("jurisdiction")]) for r in result.rows}
+    from_review = review_jurisdictions(names)
+    jcol, vcol = result.columns.index("jurisdiction"), result.columns.index(query.per_jurisdiction)
+    silent = sorted((names.label(j) or str(j), j) for j in asked if (names.label(j) or str(j)) not in present)
+    for label, iri in silent:
+        row: list = [None] * len(result.columns)
+        row[jcol] = Literal(label, lang="en")
+        row[vcol] = Literal(NOT_STATED if str(iri) in from_review else NOT_IN_GRAPH)
+        result.rows.append(row)
+
+
+def review_jurisdictions(names: Names) -> set[str]:
+    """Jurisdictions the review itself covers (derived from a source location of the review)."""
+    cached = getattr(names, "_review_jurisdictions", None)
+    if cached is None:
+        rows = names.backend.query(PREFIX_BLOCK + f"""SELECT DISTINCT ?j WHERE {{
+            ?j a/rdfs:subClassOf* evkg:Jurisdiction ; prov:wasDerivedFrom ?loc .
+            FILTER (STRSTARTS(STR(?loc), "{SRC}")) }}""").rows
+        cached = names._review_jurisdictions = {str(r[0]) for r in rows}
+    return cached

@@ -30,6 +30,14 @@ class Table:
     title: str
     header: list[str]
     rows: list[list]  # first cells are plain strings, the others Cells (or ints)
+    source: str = ""  # the part of the review every cell comes from, as a badge
+
+    def as_table(self) -> "answers.Table":
+        """The table for the renderers (text, CSV, Markdown, XLSX), with a sources column."""
+        from . import answers
+
+        return answers.Table(self.header + ["sources"], [[str(c) for c in r] + [self.source] for r in self.rows],
+                             self.title)
 
     def render(self, fmt: str = "text") -> str:
         cells = [[str(c) for c in r] for r in self.rows]
@@ -67,7 +75,7 @@ def table_1(project: Project, store: EmbeddedStore | None = None) -> Table:
     ordered = [r[1:] for r in sorted(rows.values(), key=lambda r: r[0])]
     return Table("Table 1. Regulatory frameworks for EV-based therapeutics by jurisdiction",
                  ["Region/Country", "Regulatory Authority", "Regulatory Status & Classification", "Classification Focus"],
-                 ordered)
+                 ordered, "Table 1")
 
 
 def table_2(project: Project, store: EmbeddedStore | None = None) -> Table:
@@ -93,4 +101,4 @@ def table_2(project: Project, store: EmbeddedStore | None = None) -> Table:
                           for t, e in zip(cell.items, cell.entities)]
     ordered = [r[1:] for r in sorted(rows.values(), key=lambda r: r[0])]
     return Table("Table 2. EV-based clinical trials in the WHO ICTRP by jurisdiction",
-                 ["ICTRP region", "Trial Counts", "Classification", "Regulatory Submission Pathways"], ordered)
+                 ["ICTRP region", "Trial Counts", "Classification", "Regulatory Submission Pathways"], ordered, "Table 2")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..namespaces import SRC
 from ..project import Project
 from ..provenance import parse_location
-from ..querying import run_query
+from ..querying import names_for, run_query
 from ..store import EmbeddedStore
 
 JURISDICTION_NS = "https://w3id.org/evkg/resource/jurisdiction/"
@@ -104,17 +104,21 @@ class Collector:
     def __init__(self, project: Project, store: EmbeddedStore | None = None):
         self.project = project
         self.store = store or EmbeddedStore(project)
+        self.names = names_for(self.store)
         self.queries_used: list[str] = []
 
     def rows(self, name: str, **params: str) -> list[dict]:
         if name not in self.queries_used:
             self.queries_used.append(name)
-        res = run_query(self.project, name, params, store=self.store)
-        return [{c: _s(v) for c, v in zip(res.columns, r)} for r in res.rows]
+        res = run_query(self.project, name, params, store=self.store, names=self.names, silent_rows=False)
+        rows = [{c: _s(v) for c, v in zip(res.columns, r)} for r in res.rows]
+        self.names.fetch_labels(r["source"] for r in rows if r.get("source"))
+        return rows
 
-
-def _source(row: dict, iri_key: str = "sourceLocation", label_key: str = "source") -> Source | None:
-    return Source(row[iri_key], row[label_key]) if row.get(iri_key) else None
+    def source(self, row: dict) -> "Source | None":
+        """The source location of a row (its `source` column), with its label."""
+        iri = row.get("source")
+        return Source(iri, self.names.label(iri) or iri) if iri else None
 
 
 def _qualifiers(row: dict) -> list[str]:
@@ -141,14 +145,14 @@ def jurisdictions(c: Collector) -> list[Jurisdiction]:
         if j is None:
             j = found[r["j"]] = Jurisdiction(r["j"][len(JURISDICTION_NS):], r["j"], r["jurisdiction"], int(r["order"]))
         aspect_order[r["aspect"]] = int(r["aspectOrder"])
-        j.aspects.setdefault(r["aspect"], Items()).add(r["item"], _qualifiers(r), _source(r))
+        j.aspects.setdefault(r["aspect"], Items()).add(r["item"], _qualifiers(r), c.source(r))
     ordered = sorted(found.values(), key=lambda j: j.order)
     aspect_names = sorted(aspect_order, key=lambda a: (aspect_order[a], a))
     by_label = {j.label: j for j in ordered}
     for j in ordered:
         j.aspects = OrderedDict((a, j.aspects.get(a, Items())) for a in aspect_names)
         for r in c.rows("statements-by-jurisdiction", jurisdiction=j.code):
-            src = _source(r)
+            src = c.source(r)
             j.statements.setdefault(r["kind"] or "statement", Items()).add(r["statement"], [], src)
             j.sources_of.setdefault(r["statement"], [])
             if src not in j.sources_of[r["statement"]]:
@@ -162,19 +166,19 @@ def jurisdictions(c: Collector) -> list[Jurisdiction]:
                 quals.append(f"enacted or adopted {r['enacted']}")
             if r.get("inForceFrom"):
                 quals.append(f"in force from {r['inForceFrom']}")
-            j.instruments.add(r["instrument"], quals, _source(r))
+            j.instruments.add(r["instrument"], quals, c.source(r))
         for r in c.rows("contradictions", jurisdiction=j.code):
             entry = j.contradictions.setdefault(r["topic"], {"note": r["note"], "sides": Items()})
-            entry["sides"].add(r["statement"], [], _source(r))
+            entry["sides"].add(r["statement"], [], c.source(r))
     for r in c.rows("expedited-routes"):
         if r["jurisdiction"] in by_label:
             quals = [q for q in (r.get("kind"), r.get("legalBasis") and f"under {r['legalBasis']}",
                                  r.get("condition") and f"if {r['condition']}") if q]
-            by_label[r["jurisdiction"]].expedited.add(r["route"], quals, _source(r))
+            by_label[r["jurisdiction"]].expedited.add(r["route"], quals, c.source(r))
     for r in c.rows("named-products-and-trials"):
         if r["jurisdiction"] in by_label:
             quals = [q for q in (r["kind"], r.get("detail")) if q]
-            by_label[r["jurisdiction"]].products.add(r["name"], quals, _source(r))
+            by_label[r["jurisdiction"]].products.add(r["name"], quals, c.source(r))
     for r in c.rows("trial-counts"):
         if r["jurisdiction"] in by_label:
             by_label[r["jurisdiction"]].trials = r
@@ -200,7 +204,7 @@ def equivalence_grid(c: Collector, query: str, js: list[Jurisdiction]) -> dict:
     for r in rows:
         text = f"{r['from']} {r['relation']} {r['to']}"
         quals = ([f"confidence {r['confidence']}"] if r.get("confidence") else []) + [r["justification"]]
-        cells.setdefault((r["fromJurisdiction"], r["toJurisdiction"]), Items()).add(text, quals, _source(r))
+        cells.setdefault((r["fromJurisdiction"], r["toJurisdiction"]), Items()).add(text, quals, c.source(r))
     used = [l for l in labels if any(l in k for k in cells)]
     return {"labels": used, "cells": cells, "count": len({(r["from"], r["relation"], r["to"]) for r in rows})}
 
@@ -226,7 +230,7 @@ def contradictions(c: Collector) -> "OrderedDict[str, dict]":
     out: OrderedDict[str, dict] = OrderedDict()
     for r in c.rows("contradictions"):
         entry = out.setdefault(r["topic"], {"jurisdiction": r["jurisdiction"], "note": r["note"], "sides": Items()})
-        entry["sides"].add(r["statement"], [], _source(r))
+        entry["sides"].add(r["statement"], [], c.source(r))
     return out
 
 
@@ -235,8 +239,7 @@ def sources(c: Collector) -> list[dict]:
     parts: OrderedDict[str, dict] = OrderedDict()
     for r in c.rows("source-locations"):
         part = parts.setdefault(r["partLabel"], {"label": r["partLabel"], "locations": OrderedDict()})
-        loc = part["locations"].setdefault(r["location"], {"source": Source(r["location"], r["locationLabel"]),
-                                                            "derived": []})
+        loc = part["locations"].setdefault(r["source"], {"source": c.source(r), "derived": []})
         loc["derived"].append({"kind": r.get("kind") or "", "statement": r["statement"]})
     for part in parts.values():
         part["locations"] = list(part["locations"].values())
