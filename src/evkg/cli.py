@@ -173,6 +173,43 @@ def _cmd_query(args, project: Project) -> int:
     return 0
 
 
+def _cmd_find(args, project: Project) -> int:
+    args.name, args.args, args.param, args.service = "find", [" ".join(args.text)], [], []
+    return _cmd_query(args, project)
+
+
+def _cmd_values(args, project: Project) -> int:
+    from .glossary import values
+    from .querying import names_for, open_backend
+
+    table = values(names_for(open_backend(project, args.endpoint, args.timeout)), args.kind)
+    _emit(table, args, None)
+    return 0
+
+
+def _cmd_explain(args, project: Project) -> int:
+    from .glossary import explain, glossary
+    from .querying import names_for, open_backend
+    from .render import to_fields, to_text
+
+    names = names_for(open_backend(project, args.endpoint, args.timeout))
+    if not args.term:
+        sys.stdout.write(to_text(glossary(names), count=False, mode="records"))
+        return 0
+    sys.stdout.write(to_fields(explain(names, " ".join(args.term))))
+    return 0
+
+
+def _cmd_compare(args, project: Project) -> int:
+    from .matrix import comparison
+    from .querying import open_backend
+
+    jurisdictions = [j for arg in args.jurisdictions for j in arg.split(",") if j.strip()]
+    table = comparison(project, open_backend(project, args.endpoint, args.timeout), jurisdictions, args.aspect or [])
+    _emit(table, args, None)
+    return 0
+
+
 def _cmd_mappings(args, project: Project) -> int:
     from .mappings import sssom_tsv
 
@@ -373,6 +410,34 @@ def parser() -> argparse.ArgumentParser:
                     help="send a federated query's SERVICE calls to another endpoint (mirror or local stand-in)")
     _endpoint_options(qq)
     qq.set_defaults(func=_cmd_query)
+
+    fd = sub.add_parser("find", help="find anything by words in its name ('IND' finds the IND routes before India)")
+    fd.add_argument("text", nargs="+", help="the words to look for")
+    _output_options(fd, ("table", "csv", "markdown", "xlsx", "json", "tsv"))
+    _endpoint_options(fd)
+    fd.set_defaults(func=_cmd_find)
+
+    vl = sub.add_parser("values", help="the allowed values of a kind of parameter (jurisdictions, categories, modalities ...)")
+    vl.add_argument("kind", nargs="?", help="jurisdictions, categories, classes, pathways, bodies, instruments, guidelines, "
+                                           "standards, scopes, conditions, modalities, statuses, characters, parts, relations")
+    _output_options(vl, ("table", "csv", "markdown", "xlsx"), iris=False)
+    _endpoint_options(vl)
+    vl.set_defaults(func=_cmd_values)
+
+    ex = sub.add_parser("explain", help="what a word of the answers means (modality, closeMatch, confidence, position ...)")
+    ex.add_argument("term", nargs="*", help="the word, or anything the graph names; nothing lists the glossary")
+    _endpoint_options(ex)
+    ex.set_defaults(func=_cmd_explain)
+
+    cp = sub.add_parser("compare", help="jurisdictions side by side, aspect by aspect, each value with its sources",
+                        epilog="examples: evkg compare US EU Japan; evkg compare --aspect classification --aspect "
+                               "pathways; evkg compare --format xlsx --out matrix.xlsx")
+    cp.add_argument("jurisdictions", nargs="*", metavar="JURISDICTION", help="names or codes (default: all)")
+    cp.add_argument("--aspect", action="append", metavar="ASPECT",
+                    help="only this aspect (repeatable; part of its name is enough, e.g. class, pathway, cosmetic)")
+    _output_options(cp, ("table", "csv", "markdown", "xlsx"), iris=False)
+    _endpoint_options(cp)
+    cp.set_defaults(func=_cmd_compare)
 
     ql = sub.add_parser("queries", help="list the canned queries with their parameters")
     ql.set_defaults(func=_cmd_queries)

@@ -116,6 +116,17 @@ def _fields(columns: list[str], row: list[str], keys: list[int], label_w: int, w
     return lines
 
 
+def to_fields(table: Table, width: int | None = None) -> str:
+    """A two-column table of (field, value) as a titled list: 'meaning   ...' with values wrapped."""
+    width = width or terminal_width()
+    label_w = min(18, max((len(r[0]) for r in table.rows), default=0))
+    lines = textwrap.wrap(table.title, width) if table.title else []
+    for row in table.rows:
+        lines += _fields(["", *[r[0] for r in table.rows]], ["", *[r[1] for r in table.rows]],
+                         [table.rows.index(row) + 1], label_w, width, "  ")
+    return "\n".join(lines) + "\n"
+
+
 def to_csv(table: Table, delimiter: str = ",") -> str:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
