@@ -193,6 +193,11 @@ def _cmd_explain(args, project: Project) -> int:
     from .render import to_fields, to_text
 
     names = names_for(open_backend(project, args.endpoint, args.timeout))
+    if args.markdown:
+        from .glossary import glossary_markdown
+
+        sys.stdout.write(glossary_markdown(names))
+        return 0
     if not args.term:
         sys.stdout.write(to_text(glossary(names), count=False, mode="records"))
         return 0
@@ -426,6 +431,7 @@ def parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("explain", help="what a word of the answers means (modality, closeMatch, confidence, position ...)")
     ex.add_argument("term", nargs="*", help="the word, or anything the graph names; nothing lists the glossary")
+    ex.add_argument("--markdown", action="store_true", help="the whole glossary in Markdown (as in the README)")
     _endpoint_options(ex)
     ex.set_defaults(func=_cmd_explain)
 

@@ -128,3 +128,9 @@ def explain(names: Names, term: str) -> Table:
         if about["sources"]:
             rows.append(["sources", ", ".join(badge(s, names) for s in sort_sources(about["sources"]))])
     return Table(["", ""], rows, ent.label)
+
+
+def glossary_markdown(names: Names) -> str:
+    """The glossary as the README shows it (a definition list in Markdown)."""
+    table = glossary(names)
+    return "\n".join(f"- **{term}**: {meaning}" for term, meaning in table.rows) + "\n"

@@ -18,6 +18,7 @@ HUMAN_FORMATS = ("table", "csv", "markdown", "xlsx")
 MIN_COLUMN = 12  # narrower columns than this wrap too much to be read
 MAX_WORD = 24  # a longer word (an IRI, say) may be broken
 MAX_COMFORT = 30  # a typical cell longer than this may wrap onto a second line
+MAX_ROW_LINES = 3  # on average; taller rows are shown as records
 
 
 def terminal_width() -> int:
@@ -46,15 +47,22 @@ def to_text(table: Table, width: int | None = None, count: bool = True, mode: st
 
 
 def _fits(table: Table, width: int) -> bool:
-    """Do the columns fit side by side at a comfortable width each (most cells on one or two lines)?"""
-    need = 0
+    """Do the columns fit side by side at a comfortable width each, with rows a few lines high?"""
+    widths = []
     for i, title in enumerate(table.columns):
         lengths = sorted(len(r[i]) for r in table.rows)
         typical = lengths[(len(lengths) * 3) // 4]
         longest_word = max((len(w) for r in table.rows for w in r[i].split()), default=0)
-        comfort = max(MIN_COLUMN, min(typical, MAX_COMFORT), min(longest_word, MAX_WORD), len(title))
-        need += min(lengths[-1], comfort) if lengths[-1] > 0 else len(title)
-    return need + 2 * (len(table.columns) - 1) <= width
+        title_word = max(len(w) for w in title.split()) if title.strip() else 0
+        comfort = max(MIN_COLUMN, min(typical, MAX_COMFORT), min(longest_word, MAX_WORD))
+        widths.append(max(min(lengths[-1], comfort), title_word, 1))
+    if sum(widths) + 2 * (len(widths) - 1) > width:
+        return False
+    # the room left is shared out; rows that would still wrap into tall blocks read better as records
+    spare = width - sum(widths) - 2 * (len(widths) - 1)
+    widths = [w + spare * w // sum(widths) for w in widths]
+    heights = [max(-(-len(r[i]) // widths[i]) for i in range(len(widths))) for r in table.rows]
+    return sum(heights) / len(heights) <= MAX_ROW_LINES
 
 
 def _columns(table: Table, width: int) -> str:
@@ -78,7 +86,7 @@ def _records(table: Table, width: int) -> str:
     """One block per value of the first column (rows in a row with the same first value share it): the
     value as a heading, the fields the block's rows share once under it, then each row's own fields
     behind a dash."""
-    label_w = min(18, max((len(c) for c in table.columns[1:]), default=0))
+    label_w = min(20, max((len(c) for c in table.columns[1:]), default=0))
     blocks, i = [], 0
     while i < len(table.rows):
         j = i
