@@ -19,7 +19,8 @@ def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
     always a term: `x" } DROP ALL #` becomes one string literal. VALUES is SPARQL 1.1's own binding
     mechanism and every engine plans with it, which pre-bound variables do not always get. A subquery
     does not see the bindings of the query around it, so every WHERE group (query or subquery) that
-    mentions a parameter gets its own block; the outermost always does. A list value gives one row per
+    mentions a parameter in its own text gets its own block, and a block only for what it mentions
+    (unused rows would multiply the answers). A list value gives one row per
     member (the product of all lists), and the variable ?NAME_count, where the query uses it, the number
     of members."""
     if not bindings:
@@ -27,14 +28,25 @@ def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
     groups = _where_groups(query)
     if not groups:
         raise EvkgError("cannot bind parameters: the query has no WHERE clause")
-    out, last = [], 0
+    code = _blank_strings_and_comments(query)
+    placed: set[str] = set()
+    inserts: list[tuple[int, dict]] = []
     for n, (start, end) in enumerate(groups):
-        body = query[start:end]
-        used = {k: v for k, v in bindings.items() if n == 0 or re.search(rf"\?{re.escape(k)}\b", body)}
-        if not used:
-            continue
-        out.append(query[last:start])
-        out.append(_values_block(used, query))
+        # a group's own text: its body without the subqueries nested in it (they get their own block)
+        own = code[start:end]
+        for s2, e2 in groups[n + 1:]:
+            if start <= s2 and e2 <= end:
+                own = own.replace(code[s2:e2], " " * (e2 - s2), 1)
+        used = {k: v for k, v in bindings.items() if re.search(rf"\?{re.escape(k)}\b", own)}
+        if used:
+            inserts.append((start, used))
+            placed |= used.keys()
+    rest = {k: v for k, v in bindings.items() if k not in placed}
+    if rest:  # a parameter only projected: the outermost group binds it
+        inserts.append((groups[0][0], rest))
+    out, last = [], 0
+    for start, used in sorted(inserts, key=lambda x: x[0]):
+        out += [query[last:start], _values_block(used, query)]
         last = start
     out.append(query[last:])
     return "".join(out)
