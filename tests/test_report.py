@@ -327,5 +327,5 @@ def test_a_jurisdiction_added_later_gets_its_page(tmp_path):
 def test_jurisdiction_pages_link_to_other_graphs(site):
     soup = page(site, "jurisdictions/CH.html")
     links = {a["href"] for a in soup.find(id="external").find_next("ul").find_all("a")}
-    # Switzerland is Wikidata Q39; Swissmedic has no checked QID, only its website with evidence
-    assert links == {"http://www.wikidata.org/entity/Q39", "https://www.swissmedic.ch/"}
+    # Switzerland is Wikidata Q39; Swissmedic has no checked QID, but a ROR record and its website, each with evidence
+    assert links == {"http://www.wikidata.org/entity/Q39", "https://ror.org/03hdjmh87", "https://www.swissmedic.ch/"}
