@@ -269,7 +269,7 @@ def test_sources_of(q):
 def test_facts_by_reference(q):
     rows = q("facts-by-reference", reference=65)
     facts = col(rows, "fact")
-    assert "ExoOne Bio" in facts and "Taiwan: ExoOne Bio approved to use human-derived EVs as cosmetic ingredients" in facts
+    assert "ExoOne Bio" in facts and "Approval of ExoOne Bio's human-derived EVs as cosmetic ingredients" in facts
     assert col(rows, "part") == {"Section 3.5: Taiwan regulatory framework"}
 
 
