@@ -62,13 +62,14 @@ def named_things(graph) -> set:
     return {s for c in classes for s in graph.subjects(RDF.type, c)}
 
 
-def segments(text: str, names: list[list[str]]) -> list[list[str]]:
-    """The literal's words, split where a quoted span or a known name stood (those are left out)."""
+def segments(text: str, names: dict[str, list[list[str]]]) -> list[list[str]]:
+    """The literal's words, split where a quoted span or a known name stood (those are left out).
+    `names` maps a first word to the names starting with it, longest first."""
     out = []
     for part in QUOTED.split(text):
         tokens, start, i = words(part), 0, 0
         while i < len(tokens):
-            hit = next((len(n) for n in names if tokens[i:i + len(n)] == n), 0)
+            hit = next((len(n) for n in names.get(tokens[i], ()) if tokens[i:i + len(n)] == n), 0)
             if hit:
                 out.append(tokens[start:i])
                 i = start = i + hit
@@ -86,9 +87,11 @@ def copied(graph, review_runs) -> list[str]:
     printed += [str(o) for o in graph.objects(None, EVKG.statedName)]
     # a name also recurs in prose without the jurisdiction or acronym our label adds: "Human Research Act, Taiwan"
     printed += [re.sub(r"\s*\([^)]*\)\s*$", "", n.rsplit(", ", 1)[0]) for n in printed]
-    names = {tuple(words(n)) for n in printed}
-    # longest first, and only names long enough to matter
-    names = sorted((list(n) for n in names if len(n) >= 3), key=len, reverse=True)
+    names: dict[str, list[list[str]]] = {}
+    # only names long enough to matter, longest first under each first word
+    for n in sorted({tuple(words(n)) for n in printed}, key=len, reverse=True):
+        if len(n) >= 3:
+            names.setdefault(n[0], []).append(list(n))
     found = []
     for s, p, o in graph:
         if p not in PROSE or not isinstance(o, Literal) or o.datatype not in (None, URIRef(
