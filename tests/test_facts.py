@@ -444,3 +444,10 @@ def test_trial_route_mappings_follow_the_confidence_scale(select):
     pred, conf, sources = mapping("pw:US-IND", "pw:JP-CTN")
     assert (pred, conf) == ("relatedMatch", Decimal("0.6"))
     assert iri("src:sec-4_r91") in sources and iri("src:sec-4_r95") not in sources
+
+
+def test_figure_3_maps_nine_jurisdictions_without_australia(select):
+    # Figure 3's caption: USA, EU, South Korea, Japan, India, Taiwan, China, UK, Switzerland; Tables 1-2 add Australia
+    got = values(select, "SELECT ?j WHERE { pos:INT-harm-fig3-nine-pathways evkg:jurisdiction ?j ; prov:wasDerivedFrom src:fig-3 }", "j")
+    assert got == {iri(f"jur:{c}") for c in ("US", "EU", "KR", "JP", "IN", "TW", "CN", "UK", "CH")}
+    assert values(select, "SELECT ?j WHERE { ent:contradiction-AU-fig3 evkg:jurisdiction ?j }", "j") == {iri("jur:AU")}
