@@ -225,6 +225,16 @@ def test_trial_total_is_the_sum_of_table_2(select):
     ("ent:contradiction-EU-share", {"pos:EU-trials-tab2", "pos:EU-share-fig2"}),
     ("ent:contradiction-TW-share", {"pos:TW-trials-tab2", "pos:TW-share-fig2"}),
     ("ent:contradiction-JP-class", {"pos:JP-class-sec3.3", "pos:JP-class-tab2"}),
+    # fourth audit: inconsistencies that were only editorial notes
+    ("ent:contradiction-AU-fig3", {"pos:INT-harm-fig3-nine-pathways", "pos:AU-auth-tab1", "pos:AU-trials-tab2"}),
+    ("ent:contradiction-INT-ev-authorizations", {"pos:CN-market-sec3.6-fast-track", "pos:US-market-sec3.9"}),
+    ("ent:contradiction-INT-fast-track-call", {"pos:INT-rec-sec6-fast-track", "pos:CN-market-sec3.6-fast-track",
+                                               "pos:TW-path-sec3.5-expedited"}),
+    ("ent:contradiction-CN-dual-track", {"pos:CN-path-sec3.6-dual", "pos:CN-path-sec4"}),
+    ("ent:contradiction-TW-class-basis", {"pos:TW-class-sec3.5-cell-derived", "pos:TW-class-sec4"}),
+    ("ent:contradiction-EU-trial-route", {"pos:EU-req-sec3-atmp", "pos:EU-path-sec4"}),
+    ("ent:contradiction-INT-ich-name", {"pos:INT-name-sec5-ich", "pos:INT-name-refs-r51-ich"}),
+    ("ent:contradiction-TW-ref-61", {"pos:TW-auth-sec3.5-tfda", "pos:INT-name-refs-r61"}),
 ])
 def test_contradictions_keep_both_sides(select, contradiction, must_include):
     rows = select(f"""SELECT ?p ?src WHERE {{ <{iri(contradiction)}> evkg:conflictingPosition ?p .
@@ -256,7 +266,7 @@ def test_a_contradiction_is_sourced_where_its_sides_are(select):
                                 (GROUP_CONCAT(DISTINCT STR(?side); separator=" ") AS ?sides) WHERE {
         ?c a evkg:Contradiction ; prov:wasDerivedFrom ?own ; evkg:conflictingPosition ?p .
         ?p prov:wasDerivedFrom ?side } GROUP BY ?c""")
-    assert len(rows) == 10
+    assert len(rows) == 18
     for r in rows:
         assert set(r["mine"].split()) == set(r["sides"].split()), r["c"]
 
@@ -270,6 +280,12 @@ def test_a_contradiction_is_sourced_where_its_sides_are(select):
     ("pos:IN-req-sec3.7-icmr-2017", "src:sec-3.7"),            # ICMR 2017: sanctioned trials only
     ("pos:IN-req-sec3.7-trials", "src:sec-3.7"),               # prior approval of CDSCO and ethics committees
     ("pos:UK-class-sec3.8-summary-atmp", "src:sec-3.8_r74"),   # the careful approach limits availability [74]
+    # fourth audit: key sentences without a citation of their own
+    ("pos:INT-challenge-sec2-summary-classification", "src:sec-2"),  # §2 summary: classification uncertainty
+    ("pos:INT-challenge-sec2-summary-standardization", "src:sec-2"),  # same uncited sentence
+    ("pos:IN-rec-sec3.7", "src:sec-3.7"),                      # India needs amendments and policy development
+    ("pw:JP-dual-track", "src:sec-3.3"),                       # §3.3 opens with the dual-track system
+    ("pos:CN-character-sec3.6-emerging", "src:sec-3.6"),       # §3.6 opening: a specialised framework is built
 ])
 def test_uncited_sentences_are_sourced_to_their_section(select, node, source):
     assert iri(source) in values(select, f"SELECT ?s WHERE {{ <{iri(node)}> prov:wasDerivedFrom ?s }}", "s")
@@ -331,3 +347,107 @@ def test_section_2_trial_and_closing_statements(select, store):
     assert ask("ASK { ?p a evkg:RecommendationPosition ; prov:wasDerivedFrom src:sec-2 }")
     assert ask("ASK { ?p a evkg:RegimeCharacterizationPosition ; evkg:characterizedAs cv:character-evolving ; "
                "prov:wasDerivedFrom src:sec-7 }")
+
+
+# --- fourth audit ---------------------------------------------------------------------------------
+
+def test_exoone_approval_is_one_product_not_a_rule(select, ask, project, store):
+    """§3.5 [65]: ExoOne Bio obtained approval for its human-derived EVs as cosmetic ingredients after a
+    review by the Ministry of Health and Welfare and TFDA. One company's approval, not a class for all EVs."""
+    from evkg.querying import run_query
+
+    assert not ask("ASK { jur:TW evkg:classifiesEVsAs ?c . ?p a evkg:ClassificationPosition ; evkg:classifiedAs ?c ; "
+                   "prov:wasDerivedFrom src:sec-3.5_r65 }")
+    assert select("SELECT ?c WHERE { ?c a evkg:ProductClass FILTER(CONTAINS(STR(?c), 'cosmetic')) }") == []
+    rows = run_query(project, "classification-by-jurisdiction", {"jurisdiction": "TW"}, store=store)
+    assert rows.rows and not any("cosmetic" in str(v).lower() for r in rows.rows for v in r)
+    # the approval of the named product stays findable
+    named = run_query(project, "named-products-and-trials", store=store)
+    i, k = named.columns.index("name"), named.columns.index("detail")
+    assert ("Approval of ExoOne Bio's human-derived EVs as cosmetic ingredients",
+            "by Ministry of Health and Welfare, Taiwan") in {(str(r[i]), str(r[k])) for r in named.rows}
+    cosmetic = run_query(project, "cosmetic-use", store=store)
+    j, s, src = (cosmetic.columns.index(c) for c in ("jurisdiction", "status", "source"))
+    assert ("Taiwan", "a named product approved for cosmetic use") in {
+        (str(r[j]), str(r[s])) for r in cosmetic.rows if str(r[src]).startswith("https://w3id.org/evkg/resource/source/sec-3.5")}
+    # Table 1 still states the general permission, from Table 1 only
+    assert values(select, "SELECT ?src WHERE { ?p a evkg:CosmeticUsePosition ; evkg:jurisdiction jur:TW ; "
+                          "evkg:cosmeticStatus cv:cosmetic-permitted ; prov:wasDerivedFrom ?src }", "src") == {iri("src:tab-1")}
+
+
+def test_korea_act_date_is_the_scheduled_one(select):
+    # §3.4 [59]: enacted August 2019 and "set to take effect in February 2025", in a review published 30 July 2025
+    rows = select("""SELECT ?d ?q ?scheme WHERE { law:kr-advanced-regenerative-bio-act eli:first_date_entry_in_force ?d ;
+                     evkg:entryIntoForceQualifier ?q ; prov:wasDerivedFrom src:sec-3.4_r59 . ?q skos:inScheme ?scheme }""")
+    assert rows == [{"d": "2025-02", "q": iri("cv:date-scheduled"), "scheme": iri("cv:scheme-date-qualifier")}]
+    assert values(select, "SELECT ?d WHERE { <https://w3id.org/evkg/resource/review> <http://purl.org/dc/terms/issued> ?d }",
+                  "d") == {"2025-07-30"}
+    # no other instrument carries a qualifier the review does not warrant
+    assert values(select, "SELECT ?l WHERE { ?l evkg:entryIntoForceQualifier ?q }", "l") == {
+        iri("law:kr-advanced-regenerative-bio-act")}
+
+
+def test_contradictions_about_no_single_jurisdiction_are_listed(project, store):
+    from evkg.querying import run_query
+
+    res = run_query(project, "contradictions", store=store)
+    t, j = res.columns.index("topic"), res.columns.index("jurisdiction")
+    by_topic = {}
+    for r in res.rows:
+        by_topic.setdefault(str(r[t]), set()).add(str(r[j]))
+    assert by_topic["ICH: a Conference or a Council?"] == {"(the review as a whole)"}
+    # §3.6 fast-track approvals in China against §3.9's "no specific authorizations by major regulators such as the FDA"
+    assert by_topic["Have major regulators authorized EV products?"] == {"China", "United States"}
+    china = run_query(project, "contradictions", {"jurisdiction": "CN"}, store=store)
+    assert "Have major regulators authorized EV products?" in {str(r[t]) for r in china.rows}
+    assert "ICH: a Conference or a Council?" not in {str(r[t]) for r in china.rows}
+
+
+def test_the_review_names_ich_two_ways(select):
+    rows = select("SELECT ?p ?n WHERE { ?p a evkg:NamingPosition ; evkg:aboutEntity body:ICH ; evkg:statedName ?n }")
+    assert {r["n"] for r in rows} == {
+        "International Conference on Harmonization",  # §5 and the abbreviations list
+        "International Council for Harmonisation of Technical Requirements for Pharmaceuticals for Human Use"}  # ref. 51
+
+
+def test_reference_61_is_placed_in_tanzania(select):
+    # reference 61: "TFDA. Association for the Advancement of Blood & Biotherapies; TFDA: Dares Salaam, Tanzania, 2025."
+    assert values(select, "SELECT ?n WHERE { ?p evkg:aboutEntity ref:61 ; evkg:statedName ?n ; prov:wasDerivedFrom src:refs_r61 }",
+                  "n") == {"TFDA: Dares Salaam, Tanzania"}
+
+
+def test_china_law_keeps_the_reviews_short_name(select):
+    # Table 2 writes only "IND submission (Pharma Admin Law)"; the review never expands the name
+    assert values(select, "SELECT ?l WHERE { law:cn-pharma-admin-law rdfs:label|skos:altLabel ?l }", "l") == {
+        "Pharma Admin Law, China", "Pharma Admin Law"}
+
+
+def test_china_opening_of_section_3_6(select):
+    rows = select("""SELECT ?c WHERE { pos:CN-character-sec3.6-emerging evkg:jurisdiction jur:CN ;
+                     evkg:characterizedAs ?c ; prov:wasDerivedFrom src:sec-3.6 }""")
+    assert [r["c"] for r in rows] == [iri("cv:character-evolving")]
+
+
+def test_trial_route_mappings_follow_the_confidence_scale(select):
+    """mappings/README.md: Korea's IND is equated with the US IND and EU CTA (0.8) and with Japan's CTN (0.7, a
+    notification, not an authorization); the US IND and Japan's CTN are only related (0.6), justified from the
+    US and Japanese sources of §4 (refs. 88, 91), not Australia's (ref. 95)."""
+    def mapping(s, o):
+        rows = select(f"""SELECT ?pred ?conf (GROUP_CONCAT(STR(?src); separator=" ") AS ?srcs) WHERE {{
+            ?m evkg:mappingSubject <{iri(s)}> ; evkg:mappingObject <{iri(o)}> ; evkg:mappingPredicate ?pred ;
+               evkg:mappingConfidence ?conf ; prov:wasDerivedFrom ?src }} GROUP BY ?pred ?conf""")
+        assert len(rows) == 1, (s, o)
+        return rows[0]["pred"].rsplit("#", 1)[1], Decimal(rows[0]["conf"]), set(rows[0]["srcs"].split())
+    assert mapping("pw:KR-IND", "pw:US-IND")[:2] == ("closeMatch", Decimal("0.8"))
+    assert mapping("pw:KR-IND", "pw:EU-CTA")[:2] == ("closeMatch", Decimal("0.8"))
+    assert mapping("pw:KR-IND", "pw:JP-CTN")[:2] == ("closeMatch", Decimal("0.7"))
+    pred, conf, sources = mapping("pw:US-IND", "pw:JP-CTN")
+    assert (pred, conf) == ("relatedMatch", Decimal("0.6"))
+    assert iri("src:sec-4_r91") in sources and iri("src:sec-4_r95") not in sources
+
+
+def test_figure_3_maps_nine_jurisdictions_without_australia(select):
+    # Figure 3's caption: USA, EU, South Korea, Japan, India, Taiwan, China, UK, Switzerland; Tables 1-2 add Australia
+    got = values(select, "SELECT ?j WHERE { pos:INT-harm-fig3-nine-pathways evkg:jurisdiction ?j ; prov:wasDerivedFrom src:fig-3 }", "j")
+    assert got == {iri(f"jur:{c}") for c in ("US", "EU", "KR", "JP", "IN", "TW", "CN", "UK", "CH")}
+    assert values(select, "SELECT ?j WHERE { ent:contradiction-AU-fig3 evkg:jurisdiction ?j }", "j") == {iri("jur:AU")}

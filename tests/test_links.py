@@ -6,7 +6,7 @@ import time
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import FOAF, OWL
+from rdflib.namespace import FOAF, OWL, PROV, SKOS
 
 from evkg.cli import main
 from evkg.errors import EvkgError
@@ -20,10 +20,22 @@ from evkg.validation import built_graph
 from conftest import FIXTURES, iri
 
 WIKIDATA = "https://query.wikidata.org/sparql"
-# Authorities with no Wikidata or ROR identifier in ../shared/external-ids.tsv: linked by their official
-# website instead, each with the stored page that pairs name and site as evidence.
-UNVERIFIED_AUTHORITIES = {"body:CDSCO", "body:MFDS", "body:MHRA", "body:NMPA", "body:PMDA", "body:Swissmedic",
-                          "body:TFDA", "body:TGA"}
+# The eight authorities linked by their official website, each with the stored page that pairs name and site.
+WEBSITE_AUTHORITIES = {"body:CDSCO", "body:MFDS", "body:MHRA", "body:NMPA", "body:PMDA", "body:Swissmedic",
+                       "body:TFDA", "body:TGA"}
+# Identifiers marked verified in ../shared/external-ids.tsv, each seen in a public ROR record (issue 17).
+VERIFIED = {
+    "body:PMDA": {"wikidata": "Q932661", "ror": "03mpkb302"},
+    "body:MFDS": {"wikidata": "Q482905", "ror": "01f7dp456"},
+    "body:NMPA": {"wikidata": "Q50839285", "ror": "002k3wk88"},
+    "body:ICMR": {"wikidata": "Q291019", "ror": "0492wrx28"},
+    "body:EMA": {"ror": "01z0wsw92"},  # its Wikidata item Q130146 was recorded before, from other evidence
+    "body:Swissmedic": {"ror": "03hdjmh87"},
+    "body:CBER": {"ror": "02nr3fr97"},
+    "body:CDER": {"ror": "00yf3tm42"},
+}
+# The register has no verified Wikidata item for these: none may be guessed.
+NO_WIKIDATA = {"body:CDSCO", "body:MHRA", "body:TFDA", "body:TGA", "body:Swissmedic", "body:CBER", "body:CDER"}
 
 
 @pytest.fixture(scope="module")
@@ -46,20 +58,49 @@ def test_every_jurisdiction_is_linked(graph):
     assert str(graph.value(URIRef(iri("jur:UK")), URIRef("https://w3id.org/evkg/ontology#iso3166Alpha2"))) == "GB"
 
 
+def evidence_of(graph, subject, predicate, obj):
+    return [m for m in graph.subjects(EVKG.mappingSubject, subject)
+            if (m, EVKG.mappingPredicate, predicate) in graph and (m, EVKG.mappingObject, obj) in graph]
+
+
 def test_every_authority_has_an_external_link_and_no_guessed_identifier(graph):
     report = check_links(graph)
     assert report.unlinked == []
     assert (URIRef(iri("body:FDA")), OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q204711")) in graph
-    for curie in UNVERIFIED_AUTHORITIES:
-        body = URIRef(iri(curie))
+    for curie in NO_WIKIDATA:
         # no Wikidata identity for them: none was found with evidence, and none is guessed
+        body = URIRef(iri(curie))
         assert not [o for o in graph.objects(body, OWL.sameAs) if str(o).startswith("http://www.wikidata.org/")], curie
+    for curie in WEBSITE_AUTHORITIES:
+        body = URIRef(iri(curie))
         [site] = list(graph.objects(body, FOAF.homepage))
         # each website comes with its evidence, as a mapping record
-        evidence = [m for m in graph.subjects(EVKG.mappingSubject, body)
-                    if (m, EVKG.mappingPredicate, FOAF.homepage) in graph and (m, EVKG.mappingObject, site) in graph]
+        evidence = evidence_of(graph, body, FOAF.homepage, site)
         assert len(evidence) == 1 and "stored" in str(graph.value(evidence[0], EVKG.mappingJustification)), curie
     assert (URIRef(iri("body:PMDA")), FOAF.homepage, URIRef("https://www.pmda.go.jp/")) in graph
+
+
+@pytest.mark.parametrize("curie", sorted(VERIFIED))
+def test_verified_identifiers_with_their_ror_evidence(graph, curie):
+    body, ids = URIRef(iri(curie)), VERIFIED[curie]
+    wikidata = {str(o) for o in graph.objects(body, OWL.sameAs) if str(o).startswith("http://www.wikidata.org/")}
+    expected = ids.get("wikidata") or {"body:EMA": "Q130146"}.get(curie)
+    assert wikidata == ({f"http://www.wikidata.org/entity/{expected}"} if expected else set())
+    ror = URIRef(f"https://ror.org/{ids['ror']}")
+    assert {o for o in graph.objects(body, SKOS.exactMatch) if str(o).startswith("https://ror.org/")} == {ror}
+    for predicate, obj in [(SKOS.exactMatch, ror)] + [
+            (OWL.sameAs, URIRef(f"http://www.wikidata.org/entity/{q}")) for q in [ids.get("wikidata")] if q]:
+        [record] = evidence_of(graph, body, predicate, obj)
+        # the evidence is the ROR record itself, named in the justification, and the register entry
+        assert "ROR record" in str(graph.value(record, EVKG.mappingJustification)), (curie, obj)
+        assert str(graph.value(record, EVKG.mappingConfidence)) == "1.0"
+        assert (record, PROV.wasDerivedFrom, URIRef(iri("ent:external-ids-location"))) in graph
+
+
+def test_nmpa_keeps_only_the_preferred_wikidata_item(graph):
+    # NMPA's ROR record lists three Wikidata items and prefers Q50839285; the two others are unidentified
+    items = {str(o) for o in graph.objects(URIRef(iri("body:NMPA")), OWL.sameAs)}
+    assert items == {"http://www.wikidata.org/entity/Q50839285"}
 
 
 @pytest.mark.parametrize("triple, message", [
@@ -74,6 +115,9 @@ def test_every_authority_has_an_external_link_and_no_guessed_identifier(graph):
     ('<https://w3id.org/evkg/resource/law/us-fdc-act> <https://w3id.org/evkg/ontology#usCodeCitation> "21 USC 301" .', "not a well-formed U.S. Code"),
     ('<https://w3id.org/evkg/resource/law/us-21-cfr-312> <https://w3id.org/evkg/ontology#cfrCitation> "CFR 21-312" .', "not a well-formed CFR"),
     ("<https://w3id.org/evkg/resource/body/EMA> <http://www.w3.org/2002/07/owl#sameAs> <https://ror.org/01f80g185> .", "identity links only to Wikidata or ELI"),
+    # PMDA's ROR ID with its last digit mistyped: well-formed, but the checksum fails
+    ("<https://w3id.org/evkg/resource/body/TGA> <http://www.w3.org/2004/02/skos/core#exactMatch> <https://ror.org/03mpkb303> .", "ROR checksum"),
+    ("<https://w3id.org/evkg/resource/body/NMPA> <http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q10926084> .", "several Wikidata items"),
 ])
 def test_malformed_or_conflicting_identifiers_are_caught(graph, triple, message):
     g = Graph() + graph

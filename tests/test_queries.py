@@ -295,7 +295,7 @@ def test_sources_of(q):
 def test_facts_by_reference(q):
     rows = q("facts-by-reference", reference=65)
     facts = col(rows, "fact")
-    assert "ExoOne Bio" in facts and "Taiwan: ExoOne Bio approved to use human-derived EVs as cosmetic ingredients" in facts
+    assert "ExoOne Bio" in facts and "Approval of ExoOne Bio's human-derived EVs as cosmetic ingredients" in facts
     assert col(rows, "source") == {SRC + "sec-3.5_r65"}
 
 
@@ -512,6 +512,8 @@ def test_regime_characterizations(q):
 def test_external_links(q):
     jp = {(r["entity"], r["relation"], r["target"]) for r in q("external-links", jurisdiction="JP")}
     assert jp == {("https://w3id.org/evkg/resource/jurisdiction/JP", "sameAs", "http://www.wikidata.org/entity/Q17"),
+                  ("https://w3id.org/evkg/resource/body/PMDA", "sameAs", "http://www.wikidata.org/entity/Q932661"),
+                  ("https://w3id.org/evkg/resource/body/PMDA", "exactMatch", "https://ror.org/03mpkb302"),
                   ("https://w3id.org/evkg/resource/body/PMDA", "homepage", "https://www.pmda.go.jp/")}
     eu = q("external-links", jurisdiction="EU")
     # the EU acts link to their ELI; EMA to Wikidata

@@ -135,9 +135,11 @@ def test_comparison_matrix_has_a_source_in_every_filled_cell(site):
     # Section 3.2 [54]: the EU prohibits human-derived EVs in cosmetics (Regulation 1223/2009)
     eu = item_containing(cell("European Union", "cosmetic use"), "cosmetic use prohibited")
     assert "Section 3.2 [54]" in badges(eu)
-    # Section 3.5 [65] and Table 1: Taiwan explicitly permits cosmetic use
+    # Table 1: Taiwan explicitly permits cosmetic use; Section 3.5 [65]: one named product (ExoOne Bio) approved
     tw = [li for li in cell("Taiwan", "cosmetic use").select("li") if "explicitly permitted" in text(li)]
-    assert {"Section 3.5 [65]", "Table 1"} <= {b for li in tw for b in badges(li)}
+    assert {b for li in tw for b in badges(li)} == {"Table 1"}
+    exoone = item_containing(cell("Taiwan", "cosmetic use"), "a named product approved for cosmetic use")
+    assert "Section 3.5 [65]" in badges(exoone)
     # the review says nothing of cosmetic use in Japan
     assert text(cell("Japan", "cosmetic use")) == "—"
     # Table 1: Switzerland's ATMP classification is stated as a possibility
@@ -181,11 +183,15 @@ def test_equivalence_matrix_of_trial_routes(site):
 def test_contradictions_page(site):
     soup = page(site, "contradictions.html")
     sections = {text(s.h2): s for s in soup.select("section.contradiction")}
-    assert len(sections) == 10
+    assert len(sections) == 18
     eu = sections["Are EVs ATMPs in the EU?"]
     sides = eu.select("li")
     assert len(sides) >= 3 and all(li.select("a.src") for li in sides)
     assert any("Section 3 [42]" in badges(li) for li in sides)
+    # one about no single jurisdiction, one about two: every jurisdiction it concerns is linked
+    assert "(the review as a whole)" in text(sections["ICH: a Conference or a Council?"])
+    several = sections["Have major regulators authorized EV products?"]
+    assert {a.get_text() for a in several.select("a[href^='jurisdictions/']")} == {"China", "United States"}
 
 
 def test_tables_page_regenerates_table_2(site):
@@ -327,5 +333,5 @@ def test_a_jurisdiction_added_later_gets_its_page(tmp_path):
 def test_jurisdiction_pages_link_to_other_graphs(site):
     soup = page(site, "jurisdictions/CH.html")
     links = {a["href"] for a in soup.find(id="external").find_next("ul").find_all("a")}
-    # Switzerland is Wikidata Q39; Swissmedic has no checked QID, only its website with evidence
-    assert links == {"http://www.wikidata.org/entity/Q39", "https://www.swissmedic.ch/"}
+    # Switzerland is Wikidata Q39; Swissmedic has no checked QID, but a ROR record and its website, each with evidence
+    assert links == {"http://www.wikidata.org/entity/Q39", "https://ror.org/03hdjmh87", "https://www.swissmedic.ch/"}

@@ -36,7 +36,7 @@ TABLE_2 = [
     ("Taiwan-TFDA", 3, {"cls:TW-new-drug", "cls:TW-biologic"}, {"pw:TW-IND", "pw:TW-CTN-MRCT"}, []),
     ("India-CDSCO", 8, {"cls:IN-biological-product", "cls:IN-new-drug"}, {"pw:IN-CTA"}, ["NDCTR 2019"]),
     ("Australia-TGA", 5, {"cls:AU-biological"}, {"pw:AU-CTN", "pw:AU-CTX"}, []),
-    ("China-NMPA", 119, {"cls:CN-biologic", "cls:CN-cell-therapy-product"}, {"pw:CN-IND"}, ["Pharmaceutical Administration Law"]),
+    ("China-NMPA", 119, {"cls:CN-biologic", "cls:CN-cell-therapy-product"}, {"pw:CN-IND"}, ["Pharma Admin Law"]),
     ("Switzerland-Swissmedic", 1, {"cls:CH-medicinal-product"}, {"pw:CH-CTA"}, ["Therapeutic Products Act", "Human Research Act", "ClinO"]),
     ("United Kingdom", 5, {"cls:UK-atmp"}, {"pw:UK-CTA"}, ["Clinical Trials) Regulations 2004", "2024 amendment"]),
 ]

@@ -30,6 +30,16 @@ LITERALS = {  # property: (name, pattern)
 }
 LINK_PROPERTIES = (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch)
 HOMEPAGE = r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$"
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def ror_checksum_ok(iri: str) -> bool:
+    """A ROR ID is '0', six Crockford base-32 digits and a two-digit ISO 7064 Mod 97-10 checksum of them."""
+    local = iri.rsplit("/", 1)[1]
+    n = 0
+    for c in local[1:7]:
+        n = n * 32 + CROCKFORD.index(c)
+    return 98 - (n * 100) % 97 == int(local[7:])
 
 
 @dataclass
@@ -60,6 +70,8 @@ def check_links(graph: Graph) -> LinkReport:
                 problems.append(f"{compact(s)} {compact(prop)} {o}: unknown identifier scheme")
             elif not re.match(SCHEMES[scheme][1], str(o)):
                 problems.append(f"{compact(s)} {compact(prop)} {o}: not a well-formed {scheme} identifier")
+            elif scheme == "ROR" and not ror_checksum_ok(str(o)):
+                problems.append(f"{compact(s)} {compact(prop)} {o}: ROR checksum does not match (a mistyped identifier)")
             if prop in (OWL.sameAs, SKOS.exactMatch):
                 claims.setdefault((str(o), compact(prop)), set()).add(compact(s))
             if prop == OWL.sameAs and scheme not in ("Wikidata", "ELI"):
@@ -78,6 +90,10 @@ def check_links(graph: Graph) -> LinkReport:
     for (target, prop), subjects in sorted(claims.items()):
         if len(subjects) > 1:
             problems.append(f"conflict: {', '.join(sorted(subjects))} all claim {prop} {target}")
+    for s in set(graph.subjects(OWL.sameAs, None)):
+        items = sorted(str(o) for o in graph.objects(s, OWL.sameAs) if scheme_of(str(o)) == "Wikidata")
+        if len(items) > 1:
+            problems.append(f"{compact(s)} owl:sameAs {', '.join(items)}: one entity, several Wikidata items")
     unlinked = []
     for cls in (EVKG.Jurisdiction, EVKG.RegulatoryAuthority):
         for s in sorted(set(graph.subjects(RDF.type, cls))):

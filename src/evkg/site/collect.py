@@ -227,10 +227,16 @@ def attach_counterparts(js: list[Jurisdiction], grids: list[dict]) -> None:
 
 
 def contradictions(c: Collector) -> "OrderedDict[str, dict]":
+    """Each contradiction once, with every jurisdiction it concerns (the query repeats it per jurisdiction;
+    one about none is labelled "(the review as a whole)")."""
     out: OrderedDict[str, dict] = OrderedDict()
     for r in c.rows("contradictions"):
-        entry = out.setdefault(r["topic"], {"jurisdiction": r["jurisdiction"], "note": r["note"], "sides": Items()})
+        entry = out.setdefault(r["topic"], {"jurisdictions": [], "note": r["note"], "sides": Items()})
+        if r["jurisdiction"] not in entry["jurisdictions"]:
+            entry["jurisdictions"].append(r["jurisdiction"])
         entry["sides"].add(r["statement"], [], c.source(r))
+    for entry in out.values():
+        entry["jurisdiction"] = "; ".join(entry["jurisdictions"])
     return out
 
 
