@@ -12,6 +12,15 @@ from rdflib.term import Node
 from .errors import EvkgError
 
 
+class Rows(list):
+    """A parameter bound to several variables at once: a list of term tuples, one per row of VALUES
+    (a product profile's (attribute, answer) pairs, say). `columns` are the variable names."""
+
+    def __init__(self, columns: tuple[str, ...], rows=()):
+        super().__init__(tuple(r) for r in rows)
+        self.columns = tuple(columns)
+
+
 def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
     """Bind variables by opening each WHERE group that uses them with a VALUES block.
 
@@ -37,7 +46,8 @@ def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
         for s2, e2 in groups[n + 1:]:
             if start <= s2 and e2 <= end:
                 own = own.replace(code[s2:e2], " " * (e2 - s2), 1)
-        used = {k: v for k, v in bindings.items() if re.search(rf"\?{re.escape(k)}\b", own)}
+        used = {k: v for k, v in bindings.items()
+                if any(re.search(rf"\?{re.escape(c)}\b", own) for c in _columns(k, v))}
         if used:
             inserts.append((start, used))
             placed |= used.keys()
@@ -52,18 +62,27 @@ def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
     return "".join(out)
 
 
+def _columns(name: str, value) -> tuple[str, ...]:
+    return value.columns if isinstance(value, Rows) else (name,)
+
+
 def _values_block(bindings: dict[str, Node | list[Node]], query: str) -> str:
     columns: list[str] = []
-    choices: list[list[Node]] = []
+    choices: list[list] = []
     for name, value in bindings.items():
+        if isinstance(value, Rows):
+            columns += value.columns
+            choices.append(list(value) or [tuple(None for _ in value.columns)])
+            continue
         members = list(value) if isinstance(value, (list, tuple)) else [value]
         columns.append(name)
-        choices.append(members)
+        choices.append([(m,) for m in members])
         if isinstance(value, (list, tuple)) and re.search(rf"\?{re.escape(name)}_count\b", query):
             columns.append(f"{name}_count")
-            choices.append([Literal(len(members), datatype=XSD.integer)])
+            choices.append([(Literal(len(members), datatype=XSD.integer),)])
     names = " ".join(f"?{k}" for k in columns)
-    rows = " ".join("(" + " ".join(t.n3() for t in row) + ")" for row in itertools.product(*choices))
+    rows = " ".join("(" + " ".join("UNDEF" if t is None else t.n3() for part in row for t in part) + ")"
+                    for row in itertools.product(*choices))
     return f"\n  VALUES ({names}) {{ {rows} }}\n"
 
 

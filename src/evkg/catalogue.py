@@ -38,7 +38,7 @@ from .project import Project
 if TYPE_CHECKING:
     from .resolve import Names
 
-TYPES = ("jurisdiction", "jurisdictions", "term", "string", "date", "integer")
+TYPES = ("jurisdiction", "jurisdictions", "term", "string", "date", "integer", "profile")
 ALIASES = {"codes": "jurisdictions", "iri": "term"}  # older names of the types
 _PARAM = re.compile(r"^-\s*(?P<name>[a-z][a-z0-9_]*)\s*:\s*(?P<type>[a-z]+)(?:\((?P<kind>[^)]+)\))?\s*"
                     r"(?:,\s*(?P<mode>required|optional|default\s+\S+))?\s*(?:--\s*(?P<doc>.*))?$")
@@ -187,6 +187,13 @@ def convert(param: Param, value: str, names: "Names") -> Node | list[Node]:
         return names.resolve(value, param.kind)
     if param.type == "date":
         return parse_date(value)
+    if param.type == "profile":  # a product profile's answers, as (attribute, answer) rows
+        from .advisor.profile import parse_inline, profile_fields
+
+        profile = parse_inline(value, names, param.name)
+        if profile.targets:
+            raise EvkgError(f"{param.name}: give the targets as the query's own parameter, not in the profile")
+        return profile.pairs(profile_fields(names))
     if param.type == "integer":
         try:
             return Literal(int(value.strip()), datatype=XSD.integer)

@@ -215,6 +215,37 @@ def _cmd_compare(args, project: Project) -> int:
     return 0
 
 
+def _cmd_advise(args, project: Project) -> int:
+    from .advisor import advise
+    from .advisor.options import profile_from_args
+    from .advisor.report import to_csv_text, to_html, to_markdown_text, to_spreadsheet, to_text
+    from .api import KnowledgeGraph
+    from .querying import open_backend
+    from .render import write_binary
+
+    kg = KnowledgeGraph(project, open_backend(project, args.endpoint, args.timeout))
+    snap = advise(kg, profile_from_args(args, kg.names, project.root))
+    if args.format == "xlsx":
+        where = write_binary(to_spreadsheet(snap), args.out, "an XLSX workbook")
+        if where != "standard output":
+            print(f"wrote {where}")
+        return 0
+    import json
+
+    text = {"text": lambda: to_text(snap), "markdown": lambda: to_markdown_text(snap), "csv": lambda: to_csv_text(snap),
+            "json": lambda: json.dumps(snap.to_json(), indent=2, ensure_ascii=False) + "\n",
+            "html": lambda: to_html(snap)}[args.format]()
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise EvkgError(f"cannot write {args.out}: {e.strerror or e}") from None
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_mappings(args, project: Project) -> int:
     from .mappings import sssom_tsv
 
@@ -444,6 +475,22 @@ def parser() -> argparse.ArgumentParser:
     _output_options(cp, ("table", "csv", "markdown", "xlsx"), iris=False)
     _endpoint_options(cp)
     cp.set_defaults(func=_cmd_compare)
+
+    ad = sub.add_parser("advise", help="a product's regulatory snapshot: classification, routes, standards, "
+                                       "contradictions, per target jurisdiction, every line sourced",
+                        description="Describe the product in a profile file (YAML, JSON or Turtle) or with options "
+                                    "(options override the file); every question is optional, and an unanswered one "
+                                    "that a verdict depends on is reported, not guessed.",
+                        epilog="examples: evkg advise my-product.yaml; evkg advise --example msc-osteoarthritis; "
+                               "evkg advise --targets US,EU,JP --engineered --cargo recombinant-nucleic-acid --use therapy")
+    from .advisor.options import add_profile_options
+
+    add_profile_options(ad)
+    ad.add_argument("--format", choices=("text", "markdown", "json", "html", "csv", "xlsx"), default="text",
+                    help="text (the terminal), markdown, json (a stable structure), html (a printable page), csv or xlsx")
+    ad.add_argument("--out", metavar="FILE", help="write to FILE (needed for xlsx on a terminal)")
+    _endpoint_options(ad)
+    ad.set_defaults(func=_cmd_advise)
 
     ql = sub.add_parser("queries", help="list the canned queries with their parameters")
     ql.set_defaults(func=_cmd_queries)

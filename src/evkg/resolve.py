@@ -112,6 +112,7 @@ class Names:
     def __init__(self, backend: Backend):
         self.backend = backend
         self._entities: dict[str, Entity] | None = None
+        self._scope: str | None = None  # "jurisdiction" (a small index, enough for most commands) or "all"
         self._by_key: dict[str, set[str]] = {}
         self._by_local: dict[str, set[str]] = {}
         self._labels: dict[str, str] = {}
@@ -119,14 +120,25 @@ class Names:
     # -- the index -------------------------------------------------------------------------------
     @property
     def entities(self) -> dict[str, Entity]:
-        if self._entities is None:
-            self._load()
+        return self._ensure("all")
+
+    def _ensure(self, scope: str) -> dict[str, Entity]:
+        if self._scope != "all" and self._scope != scope:
+            self._load(scope)
         return self._entities
 
-    def _load(self) -> None:
+    def _load(self, scope: str = "all") -> None:
+        """Read the index: every named thing, or (scope 'jurisdiction') only the jurisdictions."""
         supers: dict[str, set[str]] = {}
-        for c, s in self.backend.query(_CLASSES).rows:
-            supers.setdefault(str(c), set()).add(str(s))
+        info, keys = _INFO, _KEYS
+        if scope == "jurisdiction":
+            only = "?e a ?jtype . ?jtype rdfs:subClassOf* evkg:Jurisdiction ."
+            info = info.replace("WHERE {", "WHERE { " + only, 1)
+            keys = keys.replace("WHERE {", "WHERE { " + only, 1)
+            supers = {str(EVKG.Country): {str(EVKG.Jurisdiction)}, str(EVKG.SupranationalUnion): {str(EVKG.Jurisdiction)}}
+        else:
+            for c, s in self.backend.query(_CLASSES).rows:
+                supers.setdefault(str(c), set()).add(str(s))
 
         def closure(t: str) -> set[str]:
             seen, todo = {t}, [t]
@@ -138,13 +150,13 @@ class Names:
             return seen
 
         ents: dict[str, Entity] = {}
-        for e, t, j in self.backend.query(_INFO).rows:
+        for e, t, j in self.backend.query(info).rows:
             ent = ents.setdefault(str(e), Entity(str(e)))
             if t is not None:
                 ent.types |= closure(str(t))
             if j is not None:
                 ent.jurisdiction = str(j)
-        for e, key, how in self.backend.query(_KEYS).rows:
+        for e, key, how in self.backend.query(keys).rows:
             ent = ents.get(str(e))
             if ent is None:
                 continue
@@ -158,7 +170,11 @@ class Names:
                 ent.codes.insert(0, text)  # the graph's own code before an ISO code
             else:
                 ent.codes.append(text)
-        self._entities = ents
+        self._entities, self._scope = ents, scope
+        self._by_key, self._by_local = {}, {}
+        if scope == "jurisdiction":
+            for ent in ents.values():
+                ent.types.add(str(EVKG.Jurisdiction))
         for ent in ents.values():
             self._labels[ent.iri] = ent.label
             if any(ent.is_a(c) for c in NOT_BY_NAME):
@@ -172,7 +188,8 @@ class Names:
     def of_kind(self, kind: str | URIRef | None) -> list[Entity]:
         """Every nameable entity of a kind, in label order."""
         cls = _kind_class(kind)
-        out = [e for e in self.entities.values() if (cls is None or e.is_a(cls)) and e.iri in self._generic_only({e.iri}, kind)
+        ents = self._ensure("jurisdiction" if kind == "jurisdiction" else "all")
+        out = [e for e in ents.values() if (cls is None or e.is_a(cls)) and e.iri in self._generic_only({e.iri}, kind)
                and not any(e.is_a(c) for c in NOT_BY_NAME) and e.label]
         return sorted(out, key=lambda e: (e.label.casefold(), e.iri))
 
@@ -209,7 +226,7 @@ class Names:
         if not raw:
             raise EvkgError(f"empty {what}; {self._hint(kind)}")
         cls = _kind_class(kind)
-        entities = self.entities  # loads the index
+        entities = self._ensure("jurisdiction" if kind == "jurisdiction" else "all")
         iri = _as_iri(raw)
         if iri is not None:
             ent = entities.get(iri)
@@ -225,7 +242,7 @@ class Names:
         if len(hits) == 1:
             return URIRef(next(iter(hits)))
         if len(hits) > 1:
-            shown = "; ".join(self.describe(self.entities[i]) for i in sorted(hits, key=lambda i: self.entities[i].label))
+            shown = "; ".join(self.describe(self._entities[i]) for i in sorted(hits, key=lambda i: self._entities[i].label))
             raise EvkgError(f"'{raw}' is ambiguous, {len(hits)} {_plural(what)} have that name: {shown}; "
                             "type one of these names or identifiers")
         raise EvkgError(f"unknown {what} '{raw}'{self._suggest(raw, cls, kind)}")
@@ -243,16 +260,16 @@ class Names:
         return out
 
     def _candidates(self, cls: URIRef | None) -> Iterable[Entity]:
-        return (e for e in self.entities.values() if (cls is None or e.is_a(cls)) and not any(e.is_a(c) for c in NOT_BY_NAME))
+        return (e for e in self._entities.values() if (cls is None or e.is_a(cls)) and not any(e.is_a(c) for c in NOT_BY_NAME))
 
     def _generic_only(self, hits: set[str], kind) -> set[str]:
-        return {i for i in hits if self.entities[i].jurisdiction is None} if kind in GENERIC else hits
+        return {i for i in hits if self._entities[i].jurisdiction is None} if kind in GENERIC else hits
 
     def _exact(self, text: str, cls: URIRef | None, within: str | None = None) -> set[str]:
         key = squash(text)
         for index in (self._by_key, self._by_local):  # local names ("US-IND") only when no name matches
-            hits = {i for i in index.get(key, ()) if (cls is None or self.entities[i].is_a(cls))
-                    and (within is None or self.entities[i].jurisdiction == within)}
+            hits = {i for i in index.get(key, ()) if (cls is None or self._entities[i].is_a(cls))
+                    and (within is None or self._entities[i].jurisdiction == within)}
             if hits:
                 return hits
         return set()
@@ -284,6 +301,7 @@ class Names:
     def suggestions(self, text: str, kind: str | URIRef | None = None, n: int = 4) -> list[Entity]:
         """The entities closest to `text`: word matches first, then near spellings."""
         cls = _kind_class(kind)
+        self._ensure("jurisdiction" if kind == "jurisdiction" else "all")
         cands = list(self._candidates(cls))
         want = tokens(text)
         scored: dict[str, float] = {}
@@ -298,8 +316,8 @@ class Names:
                 elif len(want) == 1 and len(want[0]) >= 3 and any(h.startswith(want[0]) or want[0].startswith(h)
                                                                   for h in have if len(h) >= 3):
                     scored[e.iri] = max(scored.get(e.iri, 0), 0.7)
-        best = sorted(scored, key=lambda i: (-scored[i], self.entities[i].label))
-        return [self.entities[i] for i in best[:n]]
+        best = sorted(scored, key=lambda i: (-scored[i], self._entities[i].label))
+        return [self._entities[i] for i in best[:n]]
 
     def describe(self, e: Entity) -> str:
         """How a candidate is shown in a message: a name that resolves when typed back, and its identifier."""
@@ -309,7 +327,7 @@ class Names:
         if e.is_a(EVKG.Jurisdiction):
             return e.label
         code = next((c for c in e.codes + e.alt if len(c) <= 12), None)
-        jur = self.entities.get(e.jurisdiction) if e.jurisdiction else None
+        jur = self._entities.get(e.jurisdiction) if e.jurisdiction else None
         if code and jur is not None:
             jur_code = next((c for c in jur.codes), local_name(jur.iri))
             candidate = f"{jur_code} {code}"

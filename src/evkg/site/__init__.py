@@ -73,7 +73,7 @@ def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[
              ("Trial-authorization routes", "trial-routes", collect.equivalence_grid(c, "trial-authorization-matrix", js))]
     collect.attach_counterparts(js, [g for _, _, g in grids])
     pages = {
-        "index.html": ("index.html", {"jurisdictions": js}),
+        "index.html": ("index.html", {"jurisdictions": js, "examples": examples_list(project, c.store)}),
         "comparison.html": ("comparison.html", {"jurisdictions": js, "aspects": collect.aspects(js)}),
         "tables.html": ("tables.html", {"tables": [(table_1(project, c.store), "tab-1"), (table_2(project, c.store), "tab-2")],
                                         "anchor_label": {"tab-1": "Table 1", "tab-2": "Table 2"}}),
@@ -91,10 +91,42 @@ def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[
             common, j=j, jurisdictions=js, codes=codes, root="../", page=j.page, queries=c.queries_used)
     for path, (template, context) in pages.items():
         files[path] = env.get_template(template).render(common, **context, root="", page=path, queries=c.queries_used)
+    for name, snap in worked_examples(project, c.store).items():
+        files[f"examples/{name}.html"] = env.get_template("example.html").render(
+            common, snap=snap, example=name, root="../", page=f"examples/{name}.html", queries=c.queries_used,
+            **snapshot_context(snap))
+    c.queries_used += ["advise"]
     files["figure-2.svg"] = figure_2_svg(trials)
     files["static/site.css"] = (Path(__file__).parent / "static" / "site.css").read_text(encoding="utf-8")
     files["ontology/index.html"] = ontology_html(project.root / "ontology" / "evkg.ttl", "../index.html")
     return files, c.queries_used
+
+
+def worked_examples(project: Project, store: EmbeddedStore) -> dict:
+    """The advisor's snapshot of each worked example profile (src/evkg/advisor/examples/), by name."""
+    from ..advisor import advise
+    from ..advisor.options import EXAMPLES, examples
+    from ..advisor.profile import read_profile
+    from ..api import KnowledgeGraph
+
+    kg = KnowledgeGraph(project, store)
+    return {name: advise(kg, read_profile(EXAMPLES / f"{name}.yaml", kg.names)) for name in examples()}
+
+
+def examples_list(project: Project, store: EmbeddedStore) -> list[tuple[str, str]]:
+    from ..advisor.options import EXAMPLES, examples
+    from ..advisor.profile import read_profile
+    from ..querying import names_for
+
+    return [(n, read_profile(EXAMPLES / f"{n}.yaml", names_for(store)).name) for n in examples()]
+
+
+def snapshot_context(snap) -> dict:
+    from ..advisor import report
+
+    return {"aspects": report.ASPECTS, "not_stated": report.NOT_STATED, "details": report._detail_lines,
+            "sorted_items": report._sorted, "show_verdicts": report._show_verdicts,
+            "currency": report.CURRENCY.format(**snap.review)}
 
 
 def generate_site(project: Project, out: Path | None = None) -> SiteResult:

@@ -1,0 +1,360 @@
+"""evkg advise: a product profile in, a sourced per-jurisdiction snapshot out. The expected verdicts are
+written from the review's text (the section each case cites), not from running the code."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from evkg.advisor import advise
+from evkg.advisor.profile import parse_inline, profile_fields, validate
+from evkg.api import KnowledgeGraph
+from evkg.cli import main
+from evkg.errors import EvkgError
+
+
+@pytest.fixture(scope="module")
+def kg(project, store):
+    return KnowledgeGraph(project, store)
+
+
+def snap(kg, text):
+    return advise(kg, text).to_json()
+
+
+def items(s, code, aspect):
+    return s["jurisdictions"][code]["aspects"][aspect]
+
+
+def verdicts(s, code, aspect, label_part):
+    return {i["verdict"] for i in items(s, code, aspect) if label_part in i["label"]}
+
+
+def find(s, code, aspect, label_part, **where):
+    return [i for i in items(s, code, aspect) if label_part in i["label"]
+            and all(i.get(k) == v for k, v in where.items())]
+
+
+# --- cases written from the review ------------------------------------------------------------------
+
+def test_eu_recombinant_cargo_may_be_a_gene_therapy_product(kg):
+    # §3.2 [15]: products that encapsulate recombinant nucleic acids may be regulated as gene therapy medicinal products
+    s = snap(kg, "engineering=cargo-loaded; cargo=recombinant-nucleic-acid; use=therapy; targets=EU")
+    [gtmp] = find(s, "EU", "classification", "gene therapy medicinal product")
+    assert gtmp["verdict"] == "may apply" and [x["badge"] for x in gtmp["sources"]] == ["§3.2 [15]"]
+
+
+def test_eu_prohibits_human_derived_evs_in_cosmetics(kg):
+    # §3.2 [54]: human-derived EVs prohibited in cosmetic products under Regulation (EC) No 1223/2009
+    s = snap(kg, "source=human; use=cosmetic-ingredient; targets=EU")
+    [ban] = find(s, "EU", "cosmetic_use", "cosmetic use prohibited")
+    assert ban["verdict"] == "applies" and "1223/2009" in ban["legal_basis"]
+    assert [x["badge"] for x in ban["sources"]] == ["§3.2 [54]"]
+
+
+def test_taiwan_permits_the_cosmetic_use(kg):
+    # Table 1: cosmetic use explicitly permitted; §3.5 [65]: ExoOne Bio's approval as a cosmetic ingredient
+    s = snap(kg, "source=human; use=cosmetic-ingredient; targets=Taiwan")
+    [permitted] = find(s, "TW", "cosmetic_use", "cosmetic use explicitly permitted")
+    assert permitted["verdict"] == "applies" and permitted["sources"][0]["badge"] == "Table 1"
+    assert any("ExoOne Bio" in i["label"] for i in items(s, "TW", "named_products"))
+
+
+def test_uk_manipulated_cells_fall_under_the_atmp_framework(kg):
+    # Table 1: the ATMP framework applies if EV therapies derive from manipulated cells
+    s = snap(kg, "source=human; manipulation=manipulated; use=therapy; targets=UK")
+    table1 = [i for i in find(s, "UK", "classification", "ATMP") if i["sources"][0]["badge"] == "Table 1"]
+    assert [i["verdict"] for i in table1] == ["applies"] and table1[0]["condition"] == "derived from manipulated cells"
+
+
+def test_uk_without_manipulation_information_reports_the_open_question(kg):
+    s = snap(kg, "source=human; use=therapy; targets=UK")
+    [table1] = [i for i in find(s, "UK", "classification", "ATMP") if i["sources"][0]["badge"] == "Table 1"]
+    assert table1["verdict"] == "applies if" and table1["open_questions"] == ["how the source cells are handled"]
+    assert {"field": "manipulation", "question": "how the source cells are handled",
+            "decides": ["United Kingdom: advanced therapy medicinal product (ATMP), United Kingdom"]} in s["open_questions"]
+
+
+def test_uk_minimal_manipulation_is_left_undetermined(kg):
+    # Table 1 says "manipulated cells" and no more: whether minimal manipulation counts is not decided
+    s = snap(kg, "manipulation=minimal; use=therapy; targets=UK")
+    [table1] = [i for i in find(s, "UK", "classification", "ATMP") if i["sources"][0]["badge"] == "Table 1"]
+    assert table1["verdict"] == "undetermined" and "minimally manipulated" in table1["undetermined_because"]
+
+
+def test_swiss_extensively_manipulated_cells_may_be_atmps(kg):
+    # Table 1: may be regulated as ATMPs when cells are extensively manipulated
+    s = snap(kg, "manipulation=extensive; use=therapy; targets=Switzerland")
+    [table1] = [i for i in find(s, "CH", "classification", "ATMP") if i["sources"][0]["badge"] == "Table 1"]
+    assert table1["verdict"] == "may apply"
+    s = snap(kg, "manipulation=minimal; use=therapy; targets=CH")
+    [table1] = [i for i in find(s, "CH", "classification", "ATMP") if i["sources"][0]["badge"] == "Table 1"]
+    assert table1["verdict"] == "does not apply" and "extensively manipulated" in table1["because"]
+
+
+def test_japan_shows_both_contradictory_classifications(kg):
+    # §3.3: biologic medicinal products; Table 2 and §4 [91]: regenerative-medical products under the PMD Act
+    s = snap(kg, "source=human; use=therapy; targets=Japan")
+    classes = {i["label"]: i for i in items(s, "JP", "classification")}
+    biologic, regen = classes["biologic medicinal product, Japan"], classes["regenerative-medical product, Japan"]
+    assert biologic["verdict"] == regen["verdict"] == "applies"
+    shared = set(biologic["contradictions"]) & set(regen["contradictions"])
+    [c] = [c for c in s["jurisdictions"]["JP"]["contradictions"] if c["id"] in shared]
+    assert c["topic"] == "Japan: biologic medicinal product or regenerative-medical product?"
+    assert {b["badge"] for side in c["sides"] for b in side["sources"]} >= {"§3.3", "§4 [91]", "Table 2"}
+
+
+def test_korea_excludes_minimally_manipulated_cells(kg):
+    # §3.4 [59]: minimally manipulated cells such as cord blood are excluded from the advanced regenerative pathway
+    s = snap(kg, "manipulation=minimal; use=therapy; targets=KR")
+    [excluded] = find(s, "KR", "scope_of_law", "excluded")
+    assert excluded["verdict"] == "applies" and excluded["sources"][0]["badge"] == "§3.4 [59]"
+    s = snap(kg, "manipulation=extensive; use=therapy; targets=KR")
+    assert verdicts(s, "KR", "scope_of_law", "excluded") == {"does not apply"}
+
+
+def test_eu_functional_rna_and_gene_therapy_conditions(kg):
+    # §3.2: EVs carrying functionally translated RNA with an expected therapeutic effect are ATMPs;
+    # §3 [42]: EVs are not ATMPs unless incorporated into gene therapies
+    s = snap(kg, "cargo=functional-rna; gene_therapy=no; use=therapy; targets=EU")
+    rna = find(s, "EU", "classification", "ATMP", condition="carries functionally translated RNA with an expected therapeutic effect")
+    assert [i["verdict"] for i in rna] == ["applies"]
+    only_if = find(s, "EU", "classification", "ATMP", condition="incorporated into a gene therapy")
+    assert [i["verdict"] for i in only_if] == ["does not apply"]
+    s = snap(kg, "cargo=functional-rna; gene_therapy=yes; use=therapy; targets=EU")
+    assert [i["verdict"] for i in find(s, "EU", "classification", "ATMP", condition="incorporated into a gene therapy")] == ["applies"]
+
+
+def test_us_trial_and_marketing_routes(kg):
+    # §4 [88], Table 2: an IND to FDA's CBER or CDER under 21 CFR Part 312; §3.1 [52]: a BLA after the trials
+    s = snap(kg, "use=therapy; targets=US")
+    [ind] = items(s, "US", "trial_routes")
+    assert ind["receiving_authority"] == "U.S. Food and Drug Administration (FDA)"
+    assert "21 CFR Part 312" in ind["legal_basis"] and "Center for Biologics Evaluation and Research (CBER)" in ind["review_body"]
+    assert {x["badge"] for x in ind["sources"]} >= {"§4 [88]", "Table 2"}
+    # Table 2: Korea's IND authorization is the equivalent of a CTN or CTA (closeMatch)
+    assert any(c["jurisdiction"] == "South Korea" and c["relation"] == "closeMatch" for c in ind["counterparts"])
+    assert [i["label"] for i in items(s, "US", "marketing_routes")] == ["Biologics License Application (BLA), United States"]
+
+
+def test_us_engineered_evs_carry_extra_requirements(kg):
+    # §3 [15, 49]: engineered EVs need an IND, CMC documentation, potency assays and viral safety testing
+    engineered = snap(kg, "engineering=surface-modified; use=therapy; targets=US")
+    naive = snap(kg, "engineering=naive; use=therapy; targets=US")
+    for req in ("potency assays", "viral safety testing", "chemistry, manufacturing and controls (CMC) documentation"):
+        assert verdicts(engineered, "US", "requirements", req) == {"applies"}
+        assert verdicts(naive, "US", "requirements", req) == {"does not apply"}
+
+
+def test_japan_conditional_time_limited_route(kg):
+    # §3 [44] and §3.3: the PMD Act and ASRM allow conditional, time-limited approvals
+    s = snap(kg, "use=therapy; targets=JP")
+    [route] = items(s, "JP", "expedited_routes")
+    assert route["label"] == "Conditional, time-limited marketing authorization, Japan" and route["verdict"] == "applies"
+
+
+def test_taiwan_expedited_route_for_minimal_manipulation(kg):
+    # §3.5 [62]: products with minimal manipulation or systemic effects may qualify for expedited approval
+    minimal = snap(kg, "manipulation=minimal; use=therapy; targets=TW")
+    assert verdicts(minimal, "TW", "expedited_routes", "Expedited or conditional approval") == {"applies"}
+    extensive = snap(kg, "manipulation=extensive; use=therapy; targets=TW")
+    assert verdicts(extensive, "TW", "expedited_routes", "Expedited or conditional approval") == {"undetermined"}
+
+
+def test_australia_notification_or_full_review_with_hrec(kg):
+    # Table 2 and §4 [95]: TGA's CTN or CTX scheme, with Human Research Ethics Committee oversight
+    s = snap(kg, "use=therapy; targets=AU")
+    routes = {i["kind"]: i for i in items(s, "AU", "trial_routes")}
+    assert set(routes) == {"clinical trial notification (CTN)", "clinical trial exemption (CTX)"}
+    assert all("Human Research Ethics Committees" in r["ethics_body"] for r in routes.values())
+
+
+def test_india_cta_under_the_ndct_rules(kg):
+    # §4 [94], Table 2: CTA submissions under the NDCT Rules 2019 with ethics-committee review
+    s = snap(kg, "use=therapy; targets=India")
+    [cta] = items(s, "IN", "trial_routes")
+    assert cta["kind"] == "clinical trial application (CTA)" and "Central Drugs Standard Control" in cta["receiving_authority"]
+
+
+def test_uk_aesthetic_injections_may_not_be_given(kg):
+    # §3.8 [75]: the MHRA says exosome injections for aesthetic ends may not legally be administered
+    s = snap(kg, "use=aesthetic-injection; targets=UK")
+    assert verdicts(s, "UK", "cosmetic_use", "may not legally be administered") == {"applies"}
+
+
+def test_china_fast_track_approvals_and_the_contradiction_they_carry(kg):
+    # §3.6 [67]: more than 40 EV-based therapies approved on a fast track by 2023; §3.9 [72]: no major regulator has
+    s = snap(kg, "use=therapy; targets=China")
+    [status] = items(s, "CN", "market_status")
+    assert status["label"] == "EV therapies granted fast-track approval" and status["contradictions"]
+    topics = {c["topic"] for c in s["jurisdictions"]["CN"]["contradictions"]}
+    assert "Have major regulators authorized EV products?" in topics
+
+
+def test_guidelines_shared_by_every_target(kg):
+    # §4: across all jurisdictions, ICH Q5A/Q5B and E6 give a common foundation
+    s = snap(kg, "use=therapy; targets=US,EU,JP")
+    shared = {g["label"]: g for g in s["shared_guidelines"]}
+    assert all(shared[g]["in_all_targets"] == "yes" for g in ("ICH Q5A", "ICH Q5B", "ICH E6"))
+
+
+def test_silence_is_said_not_hidden(kg):
+    # the review says nothing about cosmetic use in Japan, nor about expedited routes in the US
+    s = snap(kg, "use=cosmetic-ingredient; targets=JP,US")
+    assert "cosmetic_use" in s["jurisdictions"]["JP"]["silent"] and items(s, "JP", "cosmetic_use") == []
+    assert "expedited_routes" in s["jurisdictions"]["US"]["silent"]
+
+
+# --- the snapshot's promises -------------------------------------------------------------------------
+
+def all_items(s):
+    for j in s["jurisdictions"].values():
+        for its in j["aspects"].values():
+            yield from its
+        for c in j["contradictions"]:
+            yield from c["sides"]
+    yield from s["shared_guidelines"]
+
+
+@pytest.mark.parametrize("example", ["msc-osteoarthritis", "engineered-nucleic-acid", "cosmetic-ingredient"])
+def test_no_line_without_a_source(kg, example):
+    from evkg.advisor.options import EXAMPLES
+    from evkg.advisor.profile import read_profile
+
+    s = advise(kg, read_profile(EXAMPLES / f"{example}.yaml", kg.names)).to_json()
+    lines = list(all_items(s))
+    assert len(lines) > 30
+    assert [i["label"] for i in lines if not i["sources"] or not all(x["badge"] and x["iri"] for x in i["sources"])] == []
+    assert json.loads(json.dumps(s)) == s and s["evkg_advise"] == 1
+
+
+def test_yaml_profiles_conform_to_the_profile_shapes(kg):
+    """Profiles built from YAML, text and options pass the same SHACL shapes a Turtle profile must."""
+    from evkg.advisor.options import EXAMPLES, examples
+    from evkg.advisor.profile import read_profile
+
+    for name in examples():
+        validate(read_profile(EXAMPLES / f"{name}.yaml", kg.names), kg.names, kg.project.root)
+    validate(parse_inline("engineering=cargo-loaded,surface-modified; cargo=none; targets=GB", kg.names),
+             kg.names, kg.project.root)
+
+
+def test_a_turtle_profile_is_validated_with_shacl(kg, tmp_path):
+    good = tmp_path / "p.ttl"
+    good.write_text(TTL.format(extra=""), encoding="utf-8")
+    s = advise(kg, good).to_json()
+    assert s["profile"]["answers"]["handling of the source cells"] == "manipulated (more than minimally, not extensively)"
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(TTL.format(extra="evkg:cellManipulation cv:manipulation-extensive ;"), encoding="utf-8")
+    with pytest.raises(EvkgError, match="at most one answer to how the source cells are handled"):
+        advise(kg, bad)
+
+
+TTL = """@prefix evkg: <https://w3id.org/evkg/ontology#> .
+@prefix cv: <https://w3id.org/evkg/resource/concept/> .
+@prefix jur: <https://w3id.org/evkg/resource/jurisdiction/> .
+<https://example.org/my-product> a evkg:ProductProfile ; {extra}
+    evkg:cellManipulation cv:manipulation-manipulated ; evkg:intendedUse cv:intended-therapy ;
+    evkg:targetJurisdiction jur:UK .
+"""
+
+
+def test_the_same_snapshot_over_a_sparql_endpoint(project, kg):
+    from evkg.querying import RemoteEndpoint
+    from evkg.serve import Endpoint
+
+    text = "source=human; manipulation=manipulated; engineering=naive; use=therapy; targets=UK,EU,JP"
+    with Endpoint(project, port=0, limit_s=20) as ep:
+        remote = KnowledgeGraph(project, RemoteEndpoint(ep.query_url, 30))
+        assert advise(remote, text).to_json() == advise(kg, text).to_json()
+
+
+@pytest.mark.parametrize("profile, message", [
+    ("source: human\nmanipulatoin: minimal\ntargets: [UK]\n", "p.yaml:2:15: unknown field 'manipulatoin'"),
+    ("source: human\nmanipulation: lots\ntargets: [UK]\n", "p.yaml:2:15: 'lots' is not an answer to 'manipulation'"),
+    ("use: therapy\ntargets: [UK, Atlantis]\n", "p.yaml:2:10: targets: unknown jurisdiction 'Atlantis'"),
+    ("use: [therapy, diagnostic]\ntargets: [UK]\n", "'use' takes one answer"),
+    ("source: human\n  manipulation: - x\n", "p.yaml:2:"),
+    ("- source: human\n", "a profile is a mapping"),
+    ("use: therapy\n", "no target jurisdictions"),
+])
+def test_bad_profiles_are_one_clear_line_and_write_nothing(project, capsys, tmp_path, profile, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(profile, encoding="utf-8")
+    out = tmp_path / "snap.html"
+    code = main(["--root", str(project.root), "advise", str(path), "--format", "html", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and message in err and err.count("\n") == 0
+    assert not out.exists()
+
+
+def test_bad_json_names_line_and_column(project, capsys, tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"use": "therapy",\n "targets": ["UK",]}', encoding="utf-8")
+    assert main(["--root", str(project.root), "advise", str(path)]) != 0
+    assert "p.json:2:" in capsys.readouterr().err
+
+
+def test_options_alone_and_over_a_file(project, capsys):
+    code = main(["--root", str(project.root), "advise", "--targets", "US,EU,JP", "--engineered",
+                 "--cargo", "recombinant-nucleic-acid", "--use", "therapy", "--format", "json"])
+    s = json.loads(capsys.readouterr().out)
+    assert code == 0 and list(s["jurisdictions"]) == ["US", "EU", "JP"]
+    assert s["profile"]["answers"]["engineering of the vesicles"] == "engineered (how is not said)"
+    code = main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "KR",
+                 "--format", "json"])
+    s = json.loads(capsys.readouterr().out)
+    assert list(s["jurisdictions"]) == ["KR"] and s["profile"]["answers"]["handling of the source cells"] == "minimally manipulated"
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_the_terminal_report_fits(project, capsys, monkeypatch, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis"]) == 0
+    out = capsys.readouterr().out
+    assert max(map(len, out.splitlines())) <= width
+    flat = " ".join(out.split())
+    assert "the review says nothing about this here" in flat and "not checked against primary law" in flat
+
+
+def test_spreadsheet_and_csv_rows(project, capsys, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    assert main(["--root", str(project.root), "advise", "--example", "cosmetic-ingredient", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    eu = [r for r in rows if r["jurisdiction"] == "European Union" and r["aspect"] == "Cosmetic use"]
+    assert eu and eu[0]["statement"] == "cosmetic use prohibited" and eu[0]["sources"] == "§3.2 [54]"
+    assert not any("https://" in v for r in rows for v in r.values())
+    out = tmp_path / "s.xlsx"
+    assert main(["--root", str(project.root), "advise", "--example", "cosmetic-ingredient", "--format", "xlsx",
+                 "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[-2:] == ["Profile", "About"] and wb.worksheets[0].max_row > 20
+
+
+def test_html_snapshot_is_offline_and_printable(project, capsys, tmp_path):
+    from bs4 import BeautifulSoup
+
+    out = tmp_path / "s.html"
+    assert main(["--root", str(project.root), "advise", "--example", "engineered-nucleic-acid", "--format", "html",
+                 "--out", str(out)]) == 0
+    soup = BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
+    assert not soup.find_all(src=True) and not soup.find_all("link")
+    assert "@media print" in soup.style.text
+    assert soup.find(id="EU") and soup.select("a.conflict")
+
+
+def test_profile_fields_come_from_the_graph(kg):
+    fields = profile_fields(kg.names)
+    assert set(fields) >= {"source", "manipulation", "engineering", "cargo", "gene_therapy", "combination", "use",
+                           "targets", "cell_type", "therapeutic_area"}
+    assert list(fields["manipulation"].answers) == ["extensive", "manipulated", "minimal", "none"] or \
+        set(fields["manipulation"].answers) == {"none", "minimal", "manipulated", "extensive"}
+
+
+def test_every_condition_and_scope_in_use_rests_on_criteria(store):
+    """A new condition or product scope needs criteria (data/advisor.ttl) before the advisor can judge it."""
+    rows = store.query("""PREFIX evkg: <https://w3id.org/evkg/ontology#>
+        SELECT DISTINCT ?x WHERE { ?p evkg:productScope|evkg:condition|evkg:excludedScope ?x .
+        FILTER NOT EXISTS { ?x evkg:criterion ?k } }""").rows
+    assert [str(r[0]) for r in rows] in ([], ["https://w3id.org/evkg/resource/concept/scope-biotech-proteins"])
