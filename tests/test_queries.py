@@ -520,3 +520,14 @@ def test_external_links(q):
     assert ("Regulation (EC) No 1394/2007 on advanced therapy medicinal products", "sameAs",
             "http://data.europa.eu/eli/reg/2007/1394/oj") in {(r["label"], r["relation"], r["target"]) for r in eu}
     assert all(r["justification"] for r in eu)
+
+
+@covers("advise")
+def test_advise_query_gives_verdicts(q):
+    rows = q("advise", targets="UK", profile="manipulation=manipulated; use=therapy")
+    # Table 1: the ATMP framework applies if EV therapies derive from manipulated cells
+    table1 = [r for r in rows if r["aspect"] == "classification" and r["condition"] == "derived from manipulated cells"]
+    assert [r["verdict"] for r in table1] == ["applies"]
+    rows = q("advise", targets="UK", profile="use=therapy")
+    table1 = [r for r in rows if r["aspect"] == "classification" and r["condition"] == "derived from manipulated cells"]
+    assert [(r["verdict"], r["openQuestions"]) for r in table1] == [("applies if", "how the source cells are handled")]

@@ -14,7 +14,7 @@ VERDICT_ASPECTS = ("classification", "scope_of_law", "trial_routes", "marketing_
 _ORDER = {"applies": 0, "may apply": 1, "applies if": 2, "may apply if": 3, "undecided by the regulator": 4,
           "undetermined": 5, "does not apply": 6}
 SHORT = {"undecided by the regulator": "undecided"}  # verdicts as the terminal's verdict column shows them
-CURRENCY = ("As the review states it ({citation}, published {issued}); not checked against primary law. "
+CURRENCY = ("As the review states it ({authors}, {citation}, published {issued}); not checked against primary law. "
             "Badges name the review's section (§), table or figure and, in brackets, the references it cites.")
 
 
@@ -39,7 +39,8 @@ def _detail_lines(item: Item) -> list[str]:
                                                                      if item.undetermined_because else ""))
     if item.scope and item.scope != "EV-based therapeutic products" and item.verdict != "does not apply":
         out.append(f"for {item.scope}")
-    if item.modality and item.verdict not in ("may apply", "may apply if", "undecided by the regulator"):
+    if item.modality and item.verdict not in ("may apply", "may apply if", "undecided by the regulator") \
+            and not (item.condition and item.modality == "applies when its condition holds"):
         out.append(item.modality)
     d = item.details
     if d.get("receiving_authority"):
