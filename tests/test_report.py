@@ -292,7 +292,7 @@ def test_report_without_a_build_says_so(tmp_path, capsys):
 def test_cli_report(project, tmp_path, capsys):
     assert main(["--root", str(project.root), "report", "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
-    assert "wrote 18 pages" in out and (tmp_path / "r" / "index.html").is_file()
+    assert "wrote 21 pages" in out and (tmp_path / "r" / "index.html").is_file()
 
 
 def test_a_full_disk_leaves_the_earlier_report_as_it_was(project, tmp_path, monkeypatch):
