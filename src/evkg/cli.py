@@ -101,7 +101,7 @@ def _cmd_sparql(args, project: Project) -> int:
 
 def _emit(table, args, query, answer=None) -> None:
     """Print (or write with --out) a table in the chosen format for people."""
-    from .render import to_csv, to_markdown, to_text, to_xlsx, write_binary
+    from .render import to_csv, to_markdown, to_text, to_xlsx, write_binary, write_text
 
     fmt = args.format
     if fmt == "xlsx":
@@ -113,14 +113,7 @@ def _emit(table, args, query, answer=None) -> None:
         return
     text = {"table": lambda: to_text(table), "csv": lambda: to_csv(table), "markdown": lambda: to_markdown(table),
             "json": lambda: answer.render("json"), "tsv": lambda: answer.render("tsv")}[fmt]()
-    if getattr(args, "out", None):
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise EvkgError(f"cannot write {args.out}: {e.strerror or e}") from None
-        print(f"wrote {args.out}")
-    else:
-        sys.stdout.write(text)
+    write_text(text, getattr(args, "out", None))
 
 
 def _cmd_queries(args, project: Project) -> int:
@@ -221,7 +214,7 @@ def _cmd_advise(args, project: Project) -> int:
     from .advisor.report import to_csv_text, to_html, to_markdown_text, to_spreadsheet, to_text
     from .api import KnowledgeGraph
     from .querying import open_backend
-    from .render import write_binary
+    from .render import write_binary, write_text
 
     kg = KnowledgeGraph(project, open_backend(project, args.endpoint, args.timeout))
     snap = advise(kg, profile_from_args(args, kg.names, project.root))
@@ -235,26 +228,15 @@ def _cmd_advise(args, project: Project) -> int:
     text = {"text": lambda: to_text(snap), "markdown": lambda: to_markdown_text(snap), "csv": lambda: to_csv_text(snap),
             "json": lambda: json.dumps(snap.to_json(), indent=2, ensure_ascii=False) + "\n",
             "html": lambda: to_html(snap)}[args.format]()
-    if args.out:
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise EvkgError(f"cannot write {args.out}: {e.strerror or e}") from None
-        print(f"wrote {args.out}")
-    else:
-        sys.stdout.write(text)
+    write_text(text, args.out)
     return 0
 
 
 def _cmd_mappings(args, project: Project) -> int:
     from .mappings import sssom_tsv
+    from .render import write_text
 
-    text = sssom_tsv(project)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}")
-    else:
-        sys.stdout.write(text)
+    write_text(sssom_tsv(project), args.out)
     return 0
 
 
@@ -330,20 +312,13 @@ def _cmd_tables(args, project: Project) -> int:
         if where != "standard output":
             print(f"wrote {where} ({len(tables)} sheet(s) and 'About')")
         return 0
-    from .render import to_csv, to_markdown, to_text
+    from .render import to_csv, to_markdown, to_text, write_text
 
     if args.format == "csv" and len(tables) > 1:
         raise EvkgError("CSV holds one table: choose it with --table 1 or --table 2 (or use --format xlsx for both)")
     render = {"text": lambda t: to_text(t, count=False), "markdown": to_markdown, "csv": to_csv}[args.format]
     text = "\n".join(render(t) for t in tables)
-    if args.out:
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise EvkgError(f"cannot write {args.out}: {e.strerror or e}") from None
-        print(f"wrote {args.out}")
-    else:
-        sys.stdout.write(text)
+    write_text(text, args.out)
     return 0
 
 

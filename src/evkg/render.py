@@ -223,3 +223,17 @@ def write_binary(data: bytes, out: str | None, what: str) -> str:
     except OSError as e:
         raise EvkgError(f"cannot write {out}: {e.strerror or e}") from None
     return str(path)
+
+
+def write_text(text: str, out: str | None) -> None:
+    """Print `text`, or write it to `out` and say so."""
+    import sys
+
+    if not out:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise EvkgError(f"cannot write {out}: {e.strerror or e}") from None
+    print(f"wrote {out}")
