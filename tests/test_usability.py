@@ -37,6 +37,7 @@ def run(capsys, project, *argv, width=None, monkeypatch=None):
     ("GB", "jurisdiction/UK"), ("UK", "jurisdiction/UK"), ("United Kingdom", "jurisdiction/UK"),  # ISO 3166: GB
     ("U.S.A.", "jurisdiction/US"), ("usa", "jurisdiction/US"), ("Korea", "jurisdiction/KR"),
     ("Republic of Korea", "jurisdiction/KR"), ("jur:CH", "jurisdiction/CH"), (RES + "jurisdiction/EU", "jurisdiction/EU"),
+    ("PMDA", "jurisdiction/JP"), ("MHRA", "jurisdiction/UK"),  # an authority stands for its jurisdiction
 ])
 def test_jurisdiction_names_resolve(kg, typed, expected):
     assert str(kg.resolve(typed, "jurisdiction")) == RES + expected

@@ -238,7 +238,7 @@ class Names:
         if not hits and len(tokens(raw)) > 1 and kind not in GENERIC:
             hits = self._qualified(raw, cls)
         if not hits and cls is not None and cls == EVKG.Jurisdiction:
-            hits = self._whole_word(raw, cls)
+            hits = self._whole_word(raw, cls) or self._jurisdiction_of_authority(raw)
         if len(hits) == 1:
             return URIRef(next(iter(hits)))
         if len(hits) > 1:
@@ -273,6 +273,13 @@ class Names:
             if hits:
                 return hits
         return set()
+
+    def _jurisdiction_of_authority(self, text: str) -> set[str]:
+        """An authority's name stands for its jurisdiction ('PMDA' for Japan, 'MHRA' for the UK)."""
+        self._ensure("all")
+        bodies = self._exact(text, KINDS["body"])
+        return {self._entities[b].jurisdiction for b in bodies if self._entities[b].jurisdiction
+                and self._entities[b].is_a(EVKG.RegulatoryAuthority)}
 
     def _qualified(self, text: str, cls: URIRef | None) -> set[str]:
         """'US IND', 'IND, United States', 'Korea IND': a jurisdiction's name before or after a term of it."""
