@@ -240,7 +240,8 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="parse, check and reason over the sources; write dist/")
     b.add_argument("--no-reason", action="store_true", help="skip the OWL consistency check (no Java needed)")
-    b.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
+    b.add_argument("--reasoner", choices=("rules", "hermit", "pellet"), default="rules",
+                   help="rules: the ontology's axioms as rules, linear in the data (default); hermit, pellet: full OWL 2 DL check")
     b.set_defaults(func=_cmd_build)
 
     q = sub.add_parser("sparql", help="run a SPARQL SELECT/ASK query (text or .rq file) on the built graph")
@@ -262,7 +263,8 @@ def parser() -> argparse.ArgumentParser:
     qq.set_defaults(func=_cmd_query)
 
     rs = sub.add_parser("reason", help="check OWL consistency and show the inferred categories (explains an inconsistency)")
-    rs.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
+    rs.add_argument("--reasoner", choices=("rules", "hermit", "pellet"), default="rules",
+                    help="rules: the ontology's axioms as rules, linear in the data (default); hermit, pellet: full OWL 2 DL check")
     rs.set_defaults(func=_cmd_reason)
 
     lk = sub.add_parser("links", help="check the external identifiers (offline)")
