@@ -48,8 +48,13 @@ def constraints(shapes: Graph) -> list[SparqlConstraint]:
             continue
         prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in _prefixes(shapes, node))
         select = re.sub(r"\$this\b", "?this", str(shapes.value(node, SH.select)))
-        query = (f"{prefixes}SELECT * WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(targets)} }} }}\n"
-                 f"{{ {select} }} }}")
+        # The focus nodes open the constraint's WHERE group, so the engine starts from them (as a
+        # pre-bound $this would) instead of evaluating the pattern over the whole graph first.
+        where = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
+        if where is None:
+            raise ValueError(f"{shape}: cannot find the WHERE clause of its SPARQL constraint")
+        focus = f" {{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(targets)} }} }}\n"
+        query = prefixes + select[:where.end()] + focus + select[where.end():]
         messages = tuple(str(m) for m in shapes.objects(node, SH.message)) or \
             tuple(str(m) for m in shapes.objects(shape, SH.message))
         out.append(SparqlConstraint(shape, node, query, messages, shapes.value(shape, SH.severity) or SH.Violation))
