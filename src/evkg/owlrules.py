@@ -33,6 +33,7 @@ THING = str(OWL.Thing)
 NOTHING = str(OWL.Nothing)
 TYPE = str(RDF.type)
 SAME = str(OWL.sameAs)
+DIFFERENT = str(OWL.differentFrom)
 PROVENANCE_CLASSES = (EVKG.SourceLocation, EVKG.DocumentPart, EVKG.BibliographicResource,
                       EVKG.BibliographicReference, EVKG.Review)
 # Predicates that say nothing a reasoner uses (annotations) or that only build lists and declarations.
@@ -112,7 +113,7 @@ class TBox:
         for props in self.characteristics.values():
             used |= props
         used |= {q for qs in self.subprops.values() for q in qs} | {q for qs in self.inverse.values() for q in qs}
-        return (used & (self.object_properties | self.data_properties)) | {SAME}
+        return (used & (self.object_properties | self.data_properties)) | {SAME, DIFFERENT}
 
 
 def tbox_graph(store: ox.Store) -> Graph:
@@ -160,8 +161,8 @@ def compile_tbox(g: Graph) -> TBox:
                 fail("a malformed RDF list", out)
         return out
 
-    def expr(node, side: str) -> str:
-        """The name of class expression `node`; `side` is 'sub' (recognised) or 'super' (implied)."""
+    def expr(node) -> str:
+        """The name of class expression `node` (an IRI, or _:exprN for an anonymous one)."""
         if isinstance(node, URIRef):
             t.named_classes.add(str(node))
             return str(node)
@@ -171,14 +172,14 @@ def compile_tbox(g: Graph) -> TBox:
         consumed.update(g.triples((node, RDF.type, OWL.Class)))
         consumed.update(g.triples((node, RDF.type, OWL.Restriction)))
         if (node, OWL.intersectionOf, None) in g:
-            members = [expr(m, side) for m in items(g.value(node, OWL.intersectionOf))]
+            members = [expr(m) for m in items(g.value(node, OWL.intersectionOf))]
             consumed.add((node, OWL.intersectionOf, g.value(node, OWL.intersectionOf)))
             t.intersections[name] = members
             for m in members:
                 t.in_intersection[m].add(name)
                 t.supers[name].add(m)
         elif (node, OWL.unionOf, None) in g:
-            members = [expr(m, side) for m in items(g.value(node, OWL.unionOf))]
+            members = [expr(m) for m in items(g.value(node, OWL.unionOf))]
             consumed.add((node, OWL.unionOf, g.value(node, OWL.unionOf)))
             t.unions[name] = members
             for m in members:
@@ -195,7 +196,7 @@ def compile_tbox(g: Graph) -> TBox:
             if (node, OWL.someValuesFrom, None) in g:
                 filler = g.value(node, OWL.someValuesFrom)
                 consumed.add((node, OWL.someValuesFrom, filler))
-                f = expr(filler, "sub")
+                f = expr(filler)
                 t.some[str(prop)].add((name, f))
                 t.some_filler[f].add((name, str(prop)))
             elif (node, OWL.hasValue, None) in g:
@@ -232,15 +233,15 @@ def compile_tbox(g: Graph) -> TBox:
             t.characteristics[CHARACTERISTICS[o]].add(str(s))
     t.object_properties.add(SAME)
     for a, b in g.subject_objects(RDFS.subClassOf):
-        sup = expr(b, "super")
+        sup = expr(b)
         if non_rl_super(sup):
             fail("a superclass with an existential, union or nominal outside an equivalence", b)
-        t.supers[expr(a, "sub")].add(sup)
+        t.supers[expr(a)].add(sup)
         if isinstance(a, URIRef) and isinstance(b, URIRef):
             t.told_supers[str(a)].add(str(b))
         consumed.add((a, RDFS.subClassOf, b))
     for a, b in g.subject_objects(OWL.equivalentClass):
-        x, y = expr(a, "sub"), expr(b, "sub")
+        x, y = expr(a), expr(b)
         t.supers[x].add(y)
         t.supers[y].add(x)
         for named, other in ((x, y), (y, x)):
@@ -248,14 +249,14 @@ def compile_tbox(g: Graph) -> TBox:
                 t.defined.add(named)
         consumed.add((a, OWL.equivalentClass, b))
     for p, c in g.subject_objects(RDFS.domain):
-        t.domain[str(p)].add(expr(c, "super"))
+        t.domain[str(p)].add(expr(c))
         consumed.add((p, RDFS.domain, c))
     for p, c in g.subject_objects(RDFS.range):
         consumed.add((p, RDFS.range, c))
         if str(c).startswith(str(XSD)) or c in (RDFS.Literal, RDF.PlainLiteral, RDF.langString):
             t.datatype_range[str(p)].add(str(c))
             continue
-        name = expr(c, "super")
+        name = expr(c)
         if name in t.unions and not all(m in t.named_classes for m in t.unions[name]):
             fail("a range that is a union of class expressions", c)
         if name not in t.unions and non_rl_super(name):
@@ -452,6 +453,14 @@ class Engine:
                     self.inn[SAME][y].add(x)
 
 
+def check_distinctness(engine: Engine) -> None:
+    """Clash if two individuals said to be different are the same (owl:sameAs, a functional property)."""
+    for s, others in engine.out[DIFFERENT].items():
+        for o in others:
+            if s == o or o in engine.out[SAME].get(s, ()):
+                raise RulesInconsistency({s, o}, "are said to be different but are the same individual")
+
+
 def check_disjointness(engine: Engine) -> None:
     """Clash if an individual is in two disjoint classes."""
     members: dict = defaultdict(set)
@@ -549,6 +558,7 @@ def materialise(store: ox.Store, tbox: TBox, subjects: set[str] | None = None) -
     check_datatypes(tbox, values)
     engine.run()
     check_disjointness(engine)
+    check_distinctness(engine)
     return Closure(engine.types, asserted, {})
 
 
