@@ -12,7 +12,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ from evkg.provenance import describe_locations, unsourced  # noqa: E402
 from evkg.reasoning import reason  # noqa: E402
 from evkg.validation import load_shapes, validate_graph  # noqa: E402
 from generate import synthetic_project  # noqa: E402
+from timing import machine_load, publish  # noqa: E402
 
 NEW_STAGES = ["parse", "provenance", "rules", "reason", "validate", "write", "statistics"]
 
@@ -101,7 +101,7 @@ def main() -> None:
     ap.add_argument("--old-reason-up-to", type=int, default=25_000, help="HermiT up to this size")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    load = machine_load()
     rows = []
     with tempfile.TemporaryDirectory(prefix="evkg-bench-build-") as tmp:
         review = Path(tmp) / "review"  # a copy: never build into the checkout's own dist/
@@ -136,10 +136,7 @@ def main() -> None:
            "SHACL-SPARQL constraint); write = evkg.ttl/.nt/.jsonld, the ontology as RDF/XML, the on-disk store, the inferred graph "
            "(before: rdflib serialisation of the three files only); statistics = the build report (not timed before). "
            "The whole build is wall-clock time, dist/ replaced; `old` there is the sum of the old stages, where all ran."]
-    text = "\n".join(out)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    publish(out, args.out)
 
 
 if __name__ == "__main__":

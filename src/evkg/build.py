@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -49,8 +50,15 @@ class BuildResult:
     shacl_findings: list[dict]
     seconds: dict[str, float] = field(default_factory=dict)
 
+    @cached_property
+    def graph(self) -> Graph:
+        """The asserted graph as an rdflib graph, converted on first use (seconds at 1M triples)."""
+        from .reasoning import graph_of
+
+        return graph_of(self.store)
+
     def summary(self) -> dict:
-        out = {k: v for k, v in self.__dict__.items() if k not in ("store", "inferred")}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("store", "inferred", "graph")}
         out["inferred_triples"] = len(self.inferred)
         out["inferred_memberships"] = inferred_memberships(self.inferred)
         return out

@@ -298,11 +298,10 @@ def compile_tbox(g: Graph) -> TBox:
 
 @dataclass
 class Closure:
-    """The materialised types and property values of the individuals the rules looked at."""
+    """The materialised types of the individuals the rules looked at, and their asserted types."""
 
     types: dict          # individual -> set of class names (IRIs and _:expr names)
     asserted: dict       # individual -> set of asserted class IRIs
-    canonical: dict      # individual -> its owl:sameAs representative
 
 
 class Engine:
@@ -315,12 +314,6 @@ class Engine:
         self.inn: dict = defaultdict(lambda: defaultdict(set))   # p -> o -> {s}
         self.todo_types: list = []
         self.todo_props: list = []
-        self.same: dict = {}
-
-    def find(self, x: str) -> str:
-        while self.same.get(x, x) != x:
-            x = self.same[x]
-        return x
 
     def add_type(self, x: str, c: str) -> None:
         if c not in self.types[x]:
@@ -559,7 +552,7 @@ def materialise(store: ox.Store, tbox: TBox, subjects: set[str] | None = None) -
     engine.run()
     check_disjointness(engine)
     check_distinctness(engine)
-    return Closure(engine.types, asserted, {})
+    return Closure(engine.types, asserted)
 
 
 def class_supers(tbox: TBox, closure: Closure) -> dict[str, set[str]]:
