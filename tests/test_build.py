@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from evkg.build import assemble, build
 from evkg.cli import main
@@ -159,3 +159,18 @@ def test_build_validation_rejects_every_fixture_for_the_same_reason(project, bas
     if any(e[3] == "Violation" for e in expected):
         assert not report.conforms
         assert {f.shape for f in report.violations()} <= {e[0] for e in expected}, report.render()
+
+
+def test_build_validation_of_focus_nodes_finds_what_the_whole_graph_finds_there(project, base_graph):
+    g = Graph() + base_graph
+    g.parse(Path(__file__).parent / "shapes" / "reject-foreign-legal-basis.ttl", format="turtle")
+    describe_locations(g)
+    store, shapes = store_of(g), load_shapes(project)
+    whole = validate_store(store, shapes)
+    focus = sorted({URIRef(s) for s in g.subjects() if "XX-test" in str(s) or "xx-test" in str(s)})
+    assert focus
+    part = validate_store(store, shapes, focus)
+    shown = {f.focus for f in part.findings}
+    assert not part.conforms and part.focus_nodes == len(focus)
+    assert set(part.findings) == {f for f in whole.findings if f.focus in shown}
+    assert {f.focus for f in whole.violations()} <= shown

@@ -32,8 +32,9 @@ class SparqlConstraint:
     severity: URIRef
 
 
-def constraints(shapes: Graph) -> list[SparqlConstraint]:
-    """Every active sh:sparql/sh:select constraint of a node shape, as a whole-graph query."""
+def constraints(shapes: Graph, focus: list[URIRef] | None = None) -> list[SparqlConstraint]:
+    """Every active sh:sparql/sh:select constraint of a node shape, as a whole-graph query (or over
+    the target nodes among `focus` only)."""
     out = []
     for shape, node in shapes.subject_objects(SH.sparql):
         if _deactivated(shapes, shape) or _deactivated(shapes, node):
@@ -53,8 +54,9 @@ def constraints(shapes: Graph) -> list[SparqlConstraint]:
         where = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
         if where is None:
             raise ValueError(f"{shape}: cannot find the WHERE clause of its SPARQL constraint")
-        focus = f" {{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(targets)} }} }}\n"
-        query = prefixes + select[:where.end()] + focus + select[where.end():]
+        only = f"VALUES ?this {{ {' '.join(f'<{n}>' for n in focus)} }} " if focus is not None else ""
+        nodes = f" {{ SELECT DISTINCT ?this WHERE {{ {only}{' UNION '.join(targets)} }} }}\n"
+        query = prefixes + select[:where.end()] + nodes + select[where.end():]
         messages = tuple(str(m) for m in shapes.objects(node, SH.message)) or \
             tuple(str(m) for m in shapes.objects(shape, SH.message))
         out.append(SparqlConstraint(shape, node, query, messages, shapes.value(shape, SH.severity) or SH.Violation))
@@ -81,11 +83,11 @@ def without_sparql(shapes: Graph) -> Graph:
     return out
 
 
-def run(store: ox.Store, shapes: Graph) -> list[tuple[URIRef, object, dict]]:
-    """Evaluate every SPARQL constraint on `store`; returns (shape, severity, result) triples of
-    rdflib terms: focus, path, value and the substituted message."""
+def run(store: ox.Store, shapes: Graph, focus: list[URIRef] | None = None) -> list[tuple[URIRef, object, dict]]:
+    """Evaluate every SPARQL constraint on `store` (on the nodes in `focus` only, if given); returns
+    (shape, severity, result) triples of rdflib terms: focus, path, value and the substituted message."""
     results = []
-    for c in constraints(shapes):
+    for c in constraints(shapes, focus):
         seen = set()
         solutions = store.query(c.query)
         names = [v.value for v in solutions.variables]

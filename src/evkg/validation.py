@@ -193,8 +193,9 @@ def validate_graph(data: Graph, shapes: Graph, focus_nodes: list[Node] | None = 
     return report
 
 
-def validate_store(store: ox.Store, shapes: Graph) -> ValidationReport:
-    """Validate the default graph of `store` as a whole against `shapes` (see the module docstring)."""
+def validate_store(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | None = None) -> ValidationReport:
+    """Validate the default graph of `store` against `shapes` (see the module docstring): as a whole,
+    or only the `focus_nodes` (what an incremental add will check: a submission's nodes)."""
     import pyshacl_turbo
 
     from . import shacl_sparql
@@ -211,8 +212,8 @@ def validate_store(store: ox.Store, shapes: Graph) -> ValidationReport:
     core.load(named.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     try:
         _, raw, _ = pyshacl_turbo.validate(store, shacl_graph=core, inference="none", allow_warnings=True,
-                                           allow_infos=True)
-        found = shacl_sparql.run(store, shapes)
+                                           allow_infos=True, focus_nodes=focus_nodes)
+        found = shacl_sparql.run(store, shapes, focus_nodes)
     except Exception as e:  # broken shapes or queries
         raise BuildFailure(f"SHACL validation could not run: {str(e).strip().splitlines()[0]}") from None
     results = Graph()
@@ -225,7 +226,8 @@ def validate_store(store: ox.Store, shapes: Graph) -> ValidationReport:
                              _shown(r["value"]), r["messages"][0] if r["messages"] else "constraint not met",
                              _shown(shape) if isinstance(shape, URIRef) else "(anonymous shape)",
                              str(name) if name else None))
-    report = ValidationReport(sorted(findings, key=lambda f: (f.focus, f.shape, f.path or "", f.value or "")))
+    report = ValidationReport(sorted(findings, key=lambda f: (f.focus, f.shape, f.path or "", f.value or "")),
+                              len(focus_nodes) if focus_nodes is not None else None)
     report.seconds["validate"] = round(time.perf_counter() - t, 3)
     return report
 
