@@ -161,3 +161,28 @@ def test_a_jurisdictions_module_decides_its_inferences(graph, rules, code):
     own = {URIRef(m) for m in members(store, [j])}
     assert part.consistent
     assert set(part.inferred) == {t for t in rules.inferred if t[0] in own}
+
+
+def test_the_rules_see_the_class_hierarchy_hermit_computes(graph):
+    """The rules pick each individual's most specific types with class_supers; HermiT classifies."""
+    import tempfile
+
+    import owlready2
+
+    from evkg.owlrules import class_supers, materialise
+    from evkg.reasoning import _reasoner_input
+
+    store = store_of(graph)
+    tbox = compile_tbox(tbox_graph(store))
+    ours = class_supers(tbox, materialise(store, tbox))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.nt"
+        _reasoner_input(graph, "hermit").serialize(destination=path, format="nt", encoding="utf-8")
+        world = owlready2.World()
+        world.get_ontology(path.as_uri()).load(format="ntriples")
+        owlready2.sync_reasoner_hermit(world, debug=0, ignore_unsupported_datatypes=True)
+        theirs = {c.iri: {a.iri for a in c.ancestors() if getattr(a, "iri", None) in tbox.named_classes}
+                  for c in world.classes() if c.iri in tbox.named_classes}
+        world.close()
+    assert len(theirs) > 90
+    assert {c: ours[c] for c in theirs} == theirs
