@@ -3,9 +3,11 @@
 Two ways to the same inferred triples. `rules` (the default) runs the ontology's axioms compiled into
 forward-chaining rules (src/evkg/owlrules.py) in time linear in the data; `hermit` and `pellet` run a
 full OWL 2 DL reasoner through owlready2, on demand (`--reasoner hermit`) and in the tests that check
-the two agree. HermiT and Pellet do not know xsd:date, xsd:gYear or xsd:gYearMonth (outside the OWL 2 datatype
-map). HermiT is told to ignore them; Pellet gets a copy of the graph without those literals. Either
-way they are only hidden from the reasoner: the built graph keeps them.
+the two agree.
+
+HermiT and Pellet do not know xsd:date, xsd:gYear or xsd:gYearMonth (outside the OWL 2 datatype map).
+HermiT is told to ignore them; Pellet gets a copy of the graph without those literals. Either way
+they are only hidden from the reasoner: the built graph keeps them.
 """
 
 from __future__ import annotations

@@ -207,7 +207,7 @@ def validate_store(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | N
     skolem = "urn:evkg:shapes-blank-node:"
     named = Graph()
     for triple in shacl_sparql.without_sparql(shapes):
-        named.add(tuple(URIRef(skolem + t) if isinstance(t, BNode) else t for t in triple))
+        named.add(tuple(URIRef(skolem + term) if isinstance(term, BNode) else term for term in triple))
     core = ox.Store()
     core.load(named.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     try:
