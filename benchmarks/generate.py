@@ -28,6 +28,8 @@ CLASSES = ["atmp", "biologic", "regenerative-medical-product", "cell-therapy-pro
 KINDS = ["kind-ind", "kind-cta", "kind-ctn", "kind-marketing-authorization"]
 STATUSES = ["cosmetic-prohibited", "cosmetic-permitted", "cosmetic-none-approved"]
 FOCI = ["focus-manufacturing-source", "focus-cargo-composition", "focus-nascent-evolving"]
+# ISO 3166-1 keeps these alpha-2 codes for user assignment: no real jurisdiction has them. They repeat.
+CODES = [f"X{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] + [f"Q{c}" for c in "MNOPQRSTUVWXYZ"] + ["AA", "ZZ"]
 AREAS = ["area-cancer", "area-osteoarthritis", "area-ischemic-stroke", "area-diabetic-wounds"]
 
 
@@ -48,6 +50,7 @@ def jurisdiction(n: int) -> list[str]:
     e = lambda p: iri(E + p)
     t = [f"{j} {RDF_TYPE} {e('Country')} .", f"{j} {LABEL} {lit(f'Synthetic jurisdiction {n} (synthetic)')} .",
          f"{j} {e('sortOrder')} {typed(100 + n, 'integer')} .", f"{j} {PROV} {SRC} .",
+         f'{j} {NOTATION} "{CODES[n % len(CODES)]}" .',
          f"{a} {RDF_TYPE} {e('RegulatoryAuthority')} .", f"{a} {LABEL} {lit(f'Synthetic agency {n} (synthetic)')} .",
          f"{a} {e('jurisdiction')} {j} .", f"{a} {PROV} {SRC} ."]
     laws = []
@@ -98,24 +101,43 @@ def trial(n: int, jurisdictions: int) -> list[str]:
             f"{x} {e('jurisdiction')} {iri(f'{S}jurisdiction/{n % max(jurisdictions, 1)}')} .",
             f"{x} {e('sponsor')} {sponsor} .", f"{x} {e('phase')} \"{1 + n % 3}\" .",
             f"{x} {e('indication')} {iri(R + 'concept/' + AREAS[n % 4])} .", f"{x} {PROV} {SRC} .",
-            f"{sponsor} {RDF_TYPE} {e('Company')} .", f"{sponsor} {LABEL} {lit(f'Synthetic sponsor {n % 500} (synthetic)')} ."]
+            f"{sponsor} {RDF_TYPE} {e('Company')} .", f"{sponsor} {LABEL} {lit(f'Synthetic sponsor {n % 500} (synthetic)')} .",
+            f"{sponsor} {PROV} {SRC} ."]
 
 
 def generate(review_nt: Path, target: int):
     """Yield N-Triples lines: the review graph, then synthetic data until about `target` triples."""
     base = review_nt.read_text(encoding="utf-8").splitlines()
     yield from base
-    remaining = max(0, target - len(base))
-    n_jur = remaining * 45 // 100 // 110  # about 110 triples per jurisdiction, 45% of the synthetic part
+    yield from synthetic(target - len(base))
+
+
+def synthetic(count: int):
+    """Yield about `count` distinct SYNTHETIC triples: 45% in jurisdictions, the rest trial records."""
+    per_jurisdiction = len(jurisdiction(0))
+    n_jur = max(0, count) * 45 // 100 // per_jurisdiction
     for n in range(n_jur):
         yield from jurisdiction(n)
-    produced = len(base) + n_jur * 110
+    produced = n_jur * per_jurisdiction
     n = 0
-    while produced < target:
-        lines = trial(n, n_jur)
-        yield from lines
-        produced += 7 + (2 if n < 500 else 0)
+    while produced < count:
+        yield from trial(n, n_jur)
+        produced += 7 + (3 if n < 500 else 0)  # a sponsor is described once, by its first trial
         n += 1
+
+
+def synthetic_project(dest: Path, review_root: Path, target: int) -> Path:
+    """A copy of the project's sources in `dest` whose build holds about `target` triples: the
+    review's sources plus data/synthetic.ttl (N-Triples, which is Turtle). Returns `dest`."""
+    import shutil
+
+    for d in ("ontology", "data", "mappings", "queries", "shapes"):
+        shutil.copytree(review_root / d, dest / d)
+    review = sum(1 for _ in (review_root / "dist" / "evkg.nt").open(encoding="utf-8"))
+    with (dest / "data" / "synthetic.ttl").open("w", encoding="utf-8") as f:
+        for line in synthetic(target - review):
+            f.write(line + "\n")
+    return dest
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def test_verified_identifiers_with_their_ror_evidence(graph, curie):
         [record] = evidence_of(graph, body, predicate, obj)
         # the evidence is the ROR record itself, named in the justification, and the register entry
         assert "ROR record" in str(graph.value(record, EVKG.mappingJustification)), (curie, obj)
-        assert str(graph.value(record, EVKG.mappingConfidence)) == "1.0"
+        assert float(graph.value(record, EVKG.mappingConfidence)) == 1.0
         assert (record, PROV.wasDerivedFrom, URIRef(iri("ent:external-ids-location"))) in graph
 
 

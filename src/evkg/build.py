@@ -1,4 +1,9 @@
-"""The build: parse the sources, describe provenance, derive shortcuts, reason, write dist/."""
+"""The build: parse the sources, describe provenance, derive shortcuts, reason, write dist/.
+
+The graph lives in a pyoxigraph memory store from parsing to writing: parsing, the rules, the SHACL
+core constraints, the statistics and the artefacts run in Rust, so the build grows linearly with
+the data (benchmarks/build.md); rdflib is only used for the small pieces (the TBox, the inferred
+triples, the ontology in RDF/XML)."""
 
 from __future__ import annotations
 
@@ -6,24 +11,25 @@ import json
 import shutil
 import sys
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import BNode, Graph
 
 from .errors import BuildFailure
-from .loading import load_sources
+from .loading import load_sources_store
 from .namespaces import EVKG, PREFIXES, PROV, RDF, RDFS
 from .project import Project
-from .provenance import describe_locations, unsourced
+from .provenance import UNSOURCED, describe_locations
 from .rules import apply_rules
+from .store import to_oxigraph, to_rdflib
 from .transaction import Transaction, crash_point, locked
-from .validation import load_shapes, validate_graph
+from .validation import load_shapes, validate_store
 
-ARTEFACTS = {"evkg.ttl": "turtle", "evkg.nt": "nt", "evkg.jsonld": "json-ld"}
+ARTEFACTS = {"evkg.ttl": ox.RdfFormat.TURTLE, "evkg.nt": ox.RdfFormat.N_TRIPLES, "evkg.jsonld": ox.RdfFormat.JSON_LD}
 INFERRED_ARTEFACTS = {"evkg-inferred.ttl": "turtle", "evkg-inferred.nt": "nt"}
 STORE_DIR = "store"
 REPORT = "build-report.json"
@@ -31,7 +37,7 @@ REPORT = "build-report.json"
 
 @dataclass
 class BuildResult:
-    graph: Graph
+    store: ox.Store  # the asserted graph, in its default graph
     inferred: Graph
     files: int
     triples: int
@@ -44,8 +50,15 @@ class BuildResult:
     shacl_findings: list[dict]
     seconds: dict[str, float] = field(default_factory=dict)
 
+    @cached_property
+    def graph(self) -> Graph:
+        """The asserted graph as an rdflib graph, converted on first use (seconds at 1M triples)."""
+        from .reasoning import graph_of
+
+        return graph_of(self.store)
+
     def summary(self) -> dict:
-        out = {k: v for k, v in self.__dict__.items() if k not in ("graph", "inferred")}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("store", "inferred", "graph")}
         out["inferred_triples"] = len(self.inferred)
         out["inferred_memberships"] = inferred_memberships(self.inferred)
         return out
@@ -66,78 +79,116 @@ def _stderr(msg: str) -> None:
 
 def assemble(project: Project, progress: Callable[[str], None] = lambda m: None,
              extra_files: list[Path] = ()) -> tuple[Graph, int, int, dict]:
-    """Parse and merge all sources (and `extra_files`), describe their source locations, apply the rules."""
-    files = project.source_files() + list(extra_files)
-    progress(f"parsing {len(files)} source files")
-    graph = load_sources(files, project.root)
+    """Parse and merge all sources (and `extra_files`), describe their source locations, apply the rules;
+    the result as an rdflib graph (see assemble_store for the build's own, faster form)."""
+    from .reasoning import graph_of
+
+    store, nfiles, locations, derived, _ = assemble_store(project, progress, extra_files)
+    graph = graph_of(store)
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
+    return graph, nfiles, locations, derived
+
+
+def assemble_store(project: Project, progress: Callable[[str], None] = lambda m: None,
+                   extra_files: list[Path] = ()) -> tuple[ox.Store, int, int, dict, dict]:
+    """Parse and merge all sources (and `extra_files`) into a pyoxigraph memory store, describe their
+    source locations, apply the rules. Also returns the seconds of each step."""
+    seconds: dict[str, float] = {}
+    files = project.source_files() + list(extra_files)
+    progress(f"parsing {len(files)} source files")
+    t = time.perf_counter()
+    store = load_sources_store(files, project.root)
+    seconds["parse"] = _since(t)
     progress("describing source locations")
-    locations = describe_locations(graph)
-    missing = unsourced(graph)
+    t = time.perf_counter()
+    locations = _describe_locations(store)
+    missing = [r["s"].value for r in store.query(UNSOURCED)]
     if missing:
-        shown = ", ".join(str(m) for m in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise BuildFailure(f"{len(missing)} resource(s) without prov:wasDerivedFrom: {shown}")
+    seconds["provenance"] = _since(t)
     progress("deriving shortcut triples")
-    derived = apply_rules(graph, project.rules)
-    return graph, len(files), locations, derived
+    t = time.perf_counter()
+    derived = apply_rules(store, project.rules)
+    seconds["rules"] = _since(t)
+    return store, len(files), locations, derived, seconds
 
 
-def statistics(graph: Graph) -> tuple[dict, dict, dict]:
+def _since(t: float) -> float:
+    return round(time.perf_counter() - t, 3)
+
+
+def _describe_locations(store: ox.Store) -> int:
+    """provenance.describe_locations on a small graph of what it reads (the document parts and the
+    distinct source locations), its additions copied into the store."""
+    view = Graph()
+    for row in store.query("""SELECT ?part ?label WHERE { ?part a <%s> OPTIONAL { ?part <%s> ?label } }"""
+                           % (EVKG.DocumentPart, RDFS.label)):
+        view.add((to_rdflib(row["part"]), RDF.type, EVKG.DocumentPart))
+        if row["label"] is not None:
+            view.add((to_rdflib(row["part"]), RDFS.label, to_rdflib(row["label"])))
+    for row in store.query("SELECT DISTINCT ?loc WHERE { ?s <%s> ?loc }" % PROV.wasDerivedFrom):
+        view.add((BNode(), PROV.wasDerivedFrom, to_rdflib(row["loc"])))
+    before = set(view)
+    count = describe_locations(view)
+    store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in set(view) - before)
+    return count
+
+
+def statistics(store: ox.Store) -> tuple[dict, dict, dict]:
     """Entities per evkg class, positions per jurisdiction, and sourced resources per review part."""
-    per_class = Counter(str(t)[len(EVKG):] for t in graph.objects(None, RDF.type) if str(t).startswith(str(EVKG)))
-    per_jur = Counter()
-    for row in graph.query("""SELECT ?label (COUNT(DISTINCT ?p) AS ?n) WHERE {
+    prefixes = f"PREFIX evkg: <{EVKG}>\nPREFIX rdfs: <{RDFS}>\nPREFIX prov: <{PROV}>\n"
+    per_class = {row["c"].value[len(EVKG):]: int(row["n"].value) for row in store.query(prefixes + """
+        SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c FILTER(STRSTARTS(STR(?c), STR(evkg:))) } GROUP BY ?c""")}
+    per_jur = {row["label"].value: int(row["n"].value) for row in store.query(prefixes + """
+        SELECT ?label (COUNT(DISTINCT ?p) AS ?n) WHERE {
             ?p a/rdfs:subClassOf* evkg:RegulatoryPosition ; evkg:jurisdiction ?j . ?j rdfs:label ?label }
-            GROUP BY ?label""", initNs={"evkg": EVKG, "rdfs": RDFS}):
-        per_jur[str(row.label)] = int(row.n)
-    per_part = Counter()
-    for row in graph.query("""SELECT ?part (COUNT(DISTINCT ?s) AS ?n) WHERE {
+        GROUP BY ?label""")}
+    per_part = {row["part"].value: int(row["n"].value) for row in store.query(prefixes + """
+        SELECT ?part (COUNT(DISTINCT ?s) AS ?n) WHERE {
             ?s prov:wasDerivedFrom ?loc . ?loc evkg:documentPart ?p . BIND(REPLACE(STR(?p), "^.*/", "") AS ?part) }
-            GROUP BY ?part""", initNs={"evkg": EVKG, "prov": PROV}):
-        per_part[str(row.part)] = int(row.n)
+        GROUP BY ?part""")}
     return dict(sorted(per_class.items())), dict(sorted(per_jur.items())), dict(sorted(per_part.items()))
 
 
-def stage_asserted(graph: Graph, staging: Path, root: Path) -> None:
+def stage_asserted(store: ox.Store, staging: Path, root: Path) -> None:
     """Write the asserted graph into `staging` (a fresh folder that becomes dist/ on commit): evkg.*,
     the ontology alone as RDF/XML, and the store's default graph."""
-    import pyoxigraph
-
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     for name, fmt in ARTEFACTS.items():
-        graph.serialize(destination=staging / name, format=fmt, encoding="utf-8")
+        store.dump(staging / name, format=fmt, from_graph=ox.DefaultGraph(),
+                   **({"prefixes": prefixes} if fmt is not ox.RdfFormat.N_TRIPLES else {}))
     ontology = Graph()  # the TBox alone, in RDF/XML, for Protégé and other OWL tools
     for f in sorted((root / "ontology").glob("*.ttl")):
         ontology.parse(f, format="turtle")
     ontology.serialize(destination=staging / "evkg-ontology.owl", format="xml", encoding="utf-8")
-    store = pyoxigraph.Store(str(staging / STORE_DIR))
-    store.bulk_load(path=str(staging / "evkg.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    store.flush()
+    disk = ox.Store(str(staging / STORE_DIR))
+    disk.bulk_load(path=str(staging / "evkg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    disk.flush()
 
 
 def stage_inferred(inferred: Graph, staging: Path, report: dict) -> None:
     """Add what the reasoner inferred (evkg-inferred.*, the store's named graph
     <https://w3id.org/evkg/graph/inferred>) and the build report to a staged dist/."""
-    import pyoxigraph
-
     from .reasoning import INFERRED_GRAPH
 
     for prefix, ns in PREFIXES.items():
         inferred.bind(prefix, ns, override=True)
     for name, fmt in INFERRED_ARTEFACTS.items():
         inferred.serialize(destination=staging / name, format=fmt, encoding="utf-8")
-    store = pyoxigraph.Store(str(staging / STORE_DIR))
-    store.bulk_load(path=str(staging / "evkg-inferred.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES,
-                    to_graph=pyoxigraph.NamedNode(str(INFERRED_GRAPH)))
+    store = ox.Store(str(staging / STORE_DIR))
+    store.bulk_load(path=str(staging / "evkg-inferred.nt"), format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode(str(INFERRED_GRAPH)))
     store.flush()
     del store
     (staging / REPORT).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     crash_point("dist-staged")
 
 
-def build(project: Project, reason: bool = True, reasoner: str = "hermit", write: bool = True,
+def build(project: Project, reason: bool = True, reasoner: str = "rules", write: bool = True,
           progress: Callable[[str], None] = _stderr) -> BuildResult:
     """Build the graph from `project`'s sources; replace dist/ unless `write` is False."""
     if not write:
@@ -156,55 +207,51 @@ def publish(result: "BuildResult", txn: Transaction, progress: Callable[[str], N
     txn.commit(list(moves))
 
 
-def compile_graph(project: Project, reason: bool = True, reasoner: str = "hermit",
+def compile_graph(project: Project, reason: bool = True, reasoner: str = "rules",
                   progress: Callable[[str], None] = _stderr, extra_files: list[Path] = (),
                   staging: Path | None = None) -> BuildResult:
     """Assemble, reason and validate; raise BuildFailure unless the graph is consistent and conforms.
 
-    With `staging`, also write the artefacts there (uncommitted): the asserted ones while the
-    reasoner still runs, the inferred ones after it."""
-    seconds: dict[str, float] = {}
-    t0 = time.perf_counter()
-    graph, nfiles, nloc, derived = assemble(project, progress, extra_files)
-    seconds["assemble"] = round(time.perf_counter() - t0, 3)
+    With `staging`, also write the artefacts there (uncommitted)."""
+    store, nfiles, nloc, derived, seconds = assemble_store(project, progress, extra_files)
     consistent = None
     inferred = Graph()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The reasoner spends its time in a Java subprocess, so it overlaps with SHACL validation here.
-        reasoning = None
-        if reason:
-            from .reasoning import reason as run_reasoner
+    # One after the other: run side by side (pyshacl-turbo in a thread) they took longer on two cores.
+    progress("validating with SHACL")
+    shacl = validate_store(store, load_shapes(project))
+    seconds["validate"] = shacl.seconds["validate"]
+    owl = None
+    if reason:
+        from .reasoning import reason as run_reasoner
 
-            progress(f"checking OWL consistency with {reasoner}, validating with SHACL")
-            t1 = time.perf_counter()
-            reasoning = pool.submit(run_reasoner, graph, reasoner)
-        else:
-            progress("validating with SHACL")
-        t2 = time.perf_counter()
-        shacl = validate_graph(Graph() + graph, load_shapes(project))
-        seconds["validate"] = round(time.perf_counter() - t2, 3)
-        if not shacl.conforms:
-            message = f"the graph does not conform to the SHACL shapes ({len(shacl.violations())} violation(s))"
-            details = shacl.render()
-            if reasoning is not None and not (owl := reasoning.result()).consistent:
-                message += f" and is inconsistent under {reasoner}"
-                details += "\n" + "\n".join(owl.explanations)
-            raise BuildFailure(message, details=details)
-        if staging is not None:
-            progress(f"writing {staging.name}/")
-            t3 = time.perf_counter()
-            stage_asserted(graph, staging, project.root)
-            seconds["write"] = round(time.perf_counter() - t3, 3)
-        if reasoning is not None:
-            report = reasoning.result()
-            seconds["reason"] = round(time.perf_counter() - t1, 3)
-            if not report.consistent:
-                raise BuildFailure(f"{reasoner}: {report.detail}", details="\n".join(report.explanations))
-            consistent = True
-            inferred = report.inferred
-    per_class, per_jur, per_part = statistics(graph)
-    result = BuildResult(graph, inferred, nfiles, len(graph), nloc, derived, per_class, per_jur, per_part, consistent,
+        progress(f"reasoning ({reasoner})")
+        t = time.perf_counter()
+        owl = run_reasoner(store, reasoner)
+        seconds["reason"] = _since(t)
+    if not shacl.conforms:
+        message = f"the graph does not conform to the SHACL shapes ({len(shacl.violations())} violation(s))"
+        details = shacl.render()
+        if owl is not None and not owl.consistent:
+            message += f" and is inconsistent under {reasoner}"
+            details += "\n" + "\n".join(owl.explanations)
+        raise BuildFailure(message, details=details)
+    if owl is not None:
+        if not owl.consistent:
+            raise BuildFailure(f"{reasoner}: {owl.detail}", details="\n".join(owl.explanations))
+        consistent = True
+        inferred = owl.inferred
+    if staging is not None:
+        progress(f"writing {staging.name}/")
+        t = time.perf_counter()
+        stage_asserted(store, staging, project.root)
+        seconds["write"] = _since(t)
+    t = time.perf_counter()
+    per_class, per_jur, per_part = statistics(store)
+    seconds["statistics"] = _since(t)
+    result = BuildResult(store, inferred, nfiles, len(store), nloc, derived, per_class, per_jur, per_part, consistent,
                          [asdict(f) for f in shacl.findings], seconds)
     if staging is not None:
+        t = time.perf_counter()
         stage_inferred(inferred, staging, result.summary())
+        seconds["write"] += _since(t)
     return result

@@ -20,11 +20,11 @@ def _cmd_build(args, project: Project) -> int:
     where = project.dist.relative_to(project.root) if project.dist.is_relative_to(Path.cwd()) else project.dist
     print(f"built {where}/: {s['triples']:,} triples from {s['files']} source files, citing "
           f"{s['source_locations']} places in the review; "
-          + (f"consistent ({args.reasoner})" if s["consistent"] else "OWL reasoning skipped (--no-reason)")
+          + (f"consistent ({REASONERS[args.reasoner]})" if s["consistent"] else "OWL reasoning skipped (--no-reason)")
           + "; conforms to the SHACL shapes")
     warnings = [f for f in s["shacl_findings"] if f["severity"] == "Warning"]
     if warnings:
-        review = [f for f in warnings if _from_review(result.graph, f["focus"])]
+        review = [f for f in warnings if _from_review(result.store, f["focus"])]
         if review:
             print(f"  {len(review)} value(s) of the review disagree with each other; both are kept on purpose "
                   "(evkg query trial-counts shows them):")
@@ -54,19 +54,26 @@ def _cmd_build(args, project: Project) -> int:
     return 0
 
 
+REASONERS = {"rules": "the ontology's axioms as rules; --reasoner hermit for the full OWL 2 DL check",
+             "hermit": "HermiT, OWL 2 DL", "pellet": "Pellet, OWL 2 DL"}
+
+
 def _progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _from_review(graph, focus: str) -> bool:
+def _from_review(store, focus: str) -> bool:
     """Is the node a SHACL finding is about stated by the review itself (all its sources in the review)?"""
+    import pyoxigraph as ox
+
     from .namespaces import PREFIXES, PROV, SRC
 
     prefix, _, local = focus.partition(":")
     if prefix not in PREFIXES:
         return False
-    sources = list(graph.objects(PREFIXES[prefix][local], PROV.wasDerivedFrom))
-    return bool(sources) and all(str(x).startswith(str(SRC)) for x in sources)
+    sources = [q.object.value for q in store.quads_for_pattern(ox.NamedNode(PREFIXES[prefix][local]),
+                                                               ox.NamedNode(str(PROV.wasDerivedFrom)), None)]
+    return bool(sources) and all(x.startswith(str(SRC)) for x in sources)
 
 
 def _read_query(arg: str) -> str:
@@ -403,7 +410,8 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="parse, check and reason over the sources; write dist/")
     b.add_argument("--no-reason", action="store_true", help="skip the OWL consistency check (no Java needed)")
-    b.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
+    b.add_argument("--reasoner", choices=("rules", "hermit", "pellet"), default="rules",
+                   help="rules: the ontology's axioms as rules, linear in the data (default); hermit, pellet: full OWL 2 DL check")
     b.add_argument("-v", "--verbose", action="store_true", help="show progress and the graph's statistics")
     b.set_defaults(func=_cmd_build)
 
@@ -478,7 +486,8 @@ def parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_sparql)
 
     rs = sub.add_parser("reason", help="check OWL consistency and show the inferred categories (explains an inconsistency)")
-    rs.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
+    rs.add_argument("--reasoner", choices=("rules", "hermit", "pellet"), default="rules",
+                    help="rules: the ontology's axioms as rules, linear in the data (default); hermit, pellet: full OWL 2 DL check")
     rs.set_defaults(func=_cmd_reason)
 
     lk = sub.add_parser("links", help="check the external identifiers (offline)")

@@ -12,7 +12,7 @@ import re
 from rdflib import Graph, Literal, URIRef
 
 from .errors import BuildFailure
-from .namespaces import EVKG, PART, PROV, RDF, RDFS, REF, SKOS, SRC
+from .namespaces import EVKG, PART, PROV, RDF, RDFS, REF, SRC
 
 REFERENCE_COUNT = 112
 _PATTERN = re.compile(r"^(?P<part>[a-z]+(?:-[0-9]+(?:\.[0-9]+)?)?)(?:_r(?P<refs>[0-9]+(?:-[0-9]+)*))?$")
@@ -66,9 +66,11 @@ def describe_locations(graph: Graph) -> int:
     return len(seen)
 
 
-def unsourced(graph: Graph) -> list[URIRef]:
-    """Positions, contradictions and described resources that carry no prov:wasDerivedFrom."""
-    q = """
+# Plain SPARQL 1.1 with its prefixes: the build runs it on its pyoxigraph store.
+UNSOURCED = """
+    PREFIX prov: <http://www.w3.org/ns/prov#>
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    PREFIX evkg: <https://w3id.org/evkg/ontology#>
     SELECT DISTINCT ?s WHERE {
       ?s a ?t .
       FILTER(STRSTARTS(STR(?s), "https://w3id.org/evkg/resource/"))
@@ -78,5 +80,9 @@ def unsourced(graph: Graph) -> list[URIRef]:
       FILTER NOT EXISTS { ?s prov:wasDerivedFrom ?src }
       FILTER NOT EXISTS { ?s skos:inScheme ?scheme }
     } ORDER BY ?s"""
-    return [r.s for r in graph.query(q, initNs={"prov": PROV, "skos": SKOS, "evkg": EVKG})]
+
+
+def unsourced(graph: Graph) -> list[URIRef]:
+    """Positions, contradictions and described resources that carry no prov:wasDerivedFrom."""
+    return [r.s for r in graph.query(UNSOURCED)]
 

@@ -1,8 +1,13 @@
-"""OWL 2 reasoning with owlready2: consistency, inferred categories, and explanations a curator can act on.
+"""OWL 2 reasoning: consistency, inferred categories, and explanations a curator can act on.
 
-HermiT and Pellet do not know xsd:date, xsd:gYear or xsd:gYearMonth (outside the OWL 2 datatype
-map). HermiT is told to ignore them; Pellet gets a copy of the graph without those literals. Either
-way they are only hidden from the reasoner: the built graph keeps them.
+Two ways to the same inferred triples. `rules` (the default) runs the ontology's axioms compiled into
+forward-chaining rules (src/evkg/owlrules.py) in time linear in the data; `hermit` and `pellet` run a
+full OWL 2 DL reasoner through owlready2, on demand (`--reasoner hermit`) and in the tests that check
+the two agree.
+
+HermiT and Pellet do not know xsd:date, xsd:gYear or xsd:gYearMonth (outside the OWL 2 datatype map).
+HermiT is told to ignore them; Pellet gets a copy of the graph without those literals. Either way
+they are only hidden from the reasoner: the built graph keeps them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
@@ -55,10 +61,18 @@ def _reasoner_input(graph: Graph, reasoner: str) -> Graph:
     return out
 
 
-def reason(graph: Graph, reasoner: str = "hermit") -> ReasonerReport:
-    """Classify the graph; return consistency, the inferred triples that are new, and explanations."""
-    if reasoner not in ("hermit", "pellet"):
-        raise EvkgError(f"unknown reasoner '{reasoner}' (use hermit or pellet)")
+REASONERS = ("rules", "hermit", "pellet")
+
+
+def reason(graph: Graph | ox.Store, reasoner: str = "rules") -> ReasonerReport:
+    """Classify the graph (rdflib or a pyoxigraph store holding it in its default graph); return
+    consistency, the inferred triples that are new, and explanations."""
+    if reasoner not in REASONERS:
+        raise EvkgError(f"unknown reasoner '{reasoner}' (use {', '.join(REASONERS)})")
+    if reasoner == "rules":
+        return reason_with_rules(graph if isinstance(graph, ox.Store) else store_of(graph))
+    if isinstance(graph, ox.Store):
+        graph = graph_of(graph)
     if shutil.which("java") is None:
         raise EvkgError("OWL reasoning needs Java (java not found on PATH); install a JRE 11+ or skip with --no-reason")
     import owlready2  # imported here: only the build and `evkg reason` need it
@@ -89,6 +103,56 @@ def reason(graph: Graph, reasoner: str = "hermit") -> ReasonerReport:
         finally:
             world.close()
     return ReasonerReport(True, reasoner, inferred=inferred)
+
+
+def reason_with_rules(store: ox.Store, subjects: set[str] | None = None) -> ReasonerReport:
+    """The rules reasoner over the whole store, or over the individuals `subjects` only (a module,
+    see modules.py): their inferred triples, or the explanation of a clash among them."""
+    from .owlrules import RulesInconsistency, compile_tbox, inferred_types, materialise, tbox_graph
+
+    tbox = compile_tbox(tbox_graph(store))
+    try:
+        closure = materialise(store, tbox, subjects)
+    except RulesInconsistency as clash:
+        from .modules import neighbourhood
+
+        found = explain_inconsistency(neighbourhood(store, clash.nodes))
+        if found[0].startswith("no disjointness"):
+            found = [f"{', '.join(sorted(_short(n) for n in clash.nodes))} {clash.reason}"]
+        return ReasonerReport(False, "rules", "the ontology and data are inconsistent", explanations=found)
+    return ReasonerReport(True, "rules", inferred=inferred_types(tbox, closure))
+
+
+def reason_jurisdictions(store: ox.Store, jurisdictions: list[str]) -> ReasonerReport:
+    """The inferred triples about the given jurisdictions and their members (what has evkg:jurisdiction
+    one of them), from their modules alone (modules.py): what an incremental `evkg add` re-reasons."""
+    from .modules import members, module_subjects
+    from .owlrules import compile_tbox, tbox_graph
+
+    tbox = compile_tbox(tbox_graph(store))
+    report = reason_with_rules(store, module_subjects(store, jurisdictions, tbox.named_individuals()))
+    own = {URIRef(m) for m in members(store, jurisdictions)}
+    for triple in [t for t in report.inferred if t[0] not in own]:
+        report.inferred.remove(triple)
+    return report
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def store_of(graph: Graph) -> ox.Store:
+    """A pyoxigraph memory store holding `graph` in its default graph."""
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def graph_of(store: ox.Store) -> Graph:
+    """The default graph of `store` as an rdflib graph (for HermiT, Pellet and pySHACL)."""
+    g = Graph()
+    g.parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()), format="nt")
+    return g
 
 
 def _inferred_triples(world, asserted: Graph) -> Graph:
