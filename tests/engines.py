@@ -73,6 +73,7 @@ def _wait_ready(engine: Engine) -> Engine:
 
 
 def _popen(args: list[str], log: Path, **kw) -> subprocess.Popen:
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kw)
 
@@ -136,6 +137,7 @@ def start_virtuoso(workdir: Path, buffers: int = 10000) -> Engine:
     if not binary or not shutil.which("isql-vt"):
         raise EngineUnavailable("Virtuoso is not installed (apt-get install virtuoso-opensource)")
     sql, http = free_port(), free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=workdir, sql=sql, http=http, buffers=buffers,
                                                               dirty=buffers * 3 // 4))
     usage = subprocess.run([binary, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
