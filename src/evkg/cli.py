@@ -140,7 +140,7 @@ def _cmd_serve(args, project: Project) -> int:
 
 def _cmd_load(args, project: Project) -> int:
     from .reasoning import INFERRED_GRAPH
-    from .remote import ASSERTED_GRAPH, load_graph_store, query_url_for
+    from .remote import ASSERTED_GRAPH, load_graph_store, query_url_for, triples_in
 
     nt, inferred = project.dist / "evkg.nt", project.dist / "evkg-inferred.nt"
     if not nt.is_file():
@@ -152,7 +152,10 @@ def _cmd_load(args, project: Project) -> int:
     counts = load_graph_store(args.endpoint, files, args.query_endpoint, args.replace, args.timeout)
     print(f"loaded into {args.endpoint}; triples per graph, as counted by {args.query_endpoint or query_url_for(args.endpoint)}:")
     for graph, n in counts.items():
-        print(f"  {graph:<44} {n:>9}  ({files[graph].relative_to(project.root) if files[graph] else 'nothing inferred'})")
+        path = files[graph]
+        lines = triples_in(path) if path else 0
+        source = f"{path.relative_to(project.root)}" if path else "nothing inferred"
+        print(f"  {graph:<44} {n:>9}  ({source}{'' if lines == n else f'; the file has {lines} triple lines'})")
     return 0
 
 

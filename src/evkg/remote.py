@@ -193,7 +193,8 @@ def graph_store(store_url: str, method: str, graph: str | None, body: bytes | No
         raise EvkgError(f"graph store {store_url} did not answer: {getattr(e, 'reason', e)}") from None
 
 
-def _triples_in(nt_file: Path) -> int:
+def triples_in(nt_file: Path) -> int:
+    """Lines holding a triple in an N-Triples file (a store counts a repeated triple once)."""
     with nt_file.open("rb") as f:
         return sum(1 for line in f if line.strip() and not line.lstrip().startswith(b"#"))
 
@@ -205,7 +206,8 @@ def load_graph_store(store_url: str, files: dict[str, Path | None], query_endpoi
 
     Every target graph is counted first; if one already holds triples and `replace` is False, nothing
     is written. Each graph is then replaced (PUT, or DELETE for an empty one) and counted again
-    through `query_endpoint` (default: derived from `store_url`). Returns the triples per graph."""
+    through `query_endpoint` (default: derived from `store_url`). Returns the triples per graph as
+    the store counts them."""
     _check_endpoint(store_url)
     query_endpoint = query_endpoint or query_url_for(store_url)
     _check_endpoint(query_endpoint)
@@ -217,15 +219,10 @@ def load_graph_store(store_url: str, files: dict[str, Path | None], query_endpoi
                             "(--replace replaces these graphs, and only them)")
     counts = {}
     for graph, path in files.items():
-        if path is None or not _triples_in(path):
+        if path is None or not triples_in(path):
             if held[graph]:
                 graph_store(store_url, "DELETE", graph, None, timeout)
-            expected = 0
         else:
             graph_store(store_url, "PUT", graph, path.read_bytes(), timeout)
-            expected = _triples_in(path)
         counts[graph] = graph_size(query_endpoint, graph, timeout)
-        if counts[graph] != expected:
-            raise EvkgError(f"graph <{graph}> on {query_endpoint} holds {counts[graph]} triples after the load, "
-                            f"not the {expected} of {path}")
     return counts
