@@ -9,7 +9,7 @@ import pytest
 from engines import ASSERTED_GRAPH, STARTERS, EngineUnavailable, graph_text, put_triple
 from evkg.cli import main
 from evkg.reasoning import INFERRED_GRAPH
-from evkg.remote import graph_size, query_url_for
+from evkg.remote import graph_size, query_url_for, remote_query
 
 THEIRS = "http://example.org/their-graph"
 THEIR_TRIPLE = '<http://example.org/their-thing> <http://example.org/says> "kept" .\n'
@@ -69,13 +69,16 @@ def test_load_keeps_other_data_refuses_a_second_load_and_replaces_only_its_graph
         assert "their-thing" in graph_text(engine, None)
 
 
-def test_wrong_credentials_are_one_clear_line(project, tmp_path, monkeypatch, capsys):
+def test_virtuoso_takes_credentials_by_digest_and_refuses_wrong_ones(project, tmp_path, monkeypatch, capsys):
     try:
         engine = STARTERS["virtuoso"](tmp_path)
     except EngineUnavailable as e:
         pytest.skip(str(e))
     with engine:
-        monkeypatch.setenv("EVKG_ENDPOINT_USER", "evkg")
+        for k, v in engine.env.items():
+            monkeypatch.setenv(k, v)
+        auth_url = engine.query_url + "-auth"  # Virtuoso's /sparql-auth: Digest only
+        assert remote_query(auth_url, "SELECT (1 AS ?one) WHERE { }").rows[0][0].value == 1
         monkeypatch.setenv("EVKG_ENDPOINT_PASSWORD", "not-the-password")
         assert main(["--root", str(project.root), "load", "--endpoint", engine.store_url]) != 0
         err = capsys.readouterr().err.strip().splitlines()
