@@ -1,4 +1,4 @@
-"""One query layer, two back ends: every canned query gives the same typed rows on the embedded store
+"""One query layer, two back ends: every canned query gives the same answers (evkg.compare) on the embedded store
 and through SPARQLWrapper on a real Oxigraph server started here on 127.0.0.1."""
 
 import base64

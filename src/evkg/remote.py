@@ -1,8 +1,10 @@
-"""Remote SPARQL endpoints: queries through SPARQLWrapper, loading through the Graph Store Protocol.
+"""Remote SPARQL endpoints: queries through SPARQLWrapper, loading into named graphs through the Graph Store Protocol.
 
 Credentials come from the environment (EVKG_ENDPOINT_USER, EVKG_ENDPOINT_PASSWORD), never from the
-command line. Any failure - unreachable endpoint, HTTP error, an HTML page instead of results - ends
-in one EvkgError naming the endpoint.
+command line, and go by Basic or, when the store asks for it, Digest. Loading writes only the named
+graphs it is given and replaces one that holds triples only when told to. Any failure - unreachable
+endpoint, HTTP error, an answer in another format than SPARQL JSON - ends in one EvkgError naming
+the endpoint.
 """
 
 from __future__ import annotations
@@ -148,25 +150,37 @@ def graph_size(query_endpoint: str, graph: str, timeout: float = 120.0) -> int:
         raise EvkgError(f"endpoint {query_endpoint} did not answer a triple count for graph <{graph}>") from None
 
 
-def _authorization(url: str, method: str, creds: tuple[str, str]) -> str:
-    """The Authorization header for one request: Digest when the store challenges for it (Virtuoso's
-    /sparql-graph-crud-auth answers Basic with a bare 401), else Basic. A bodiless HEAD fetches the
-    challenge, so a large upload is sent once."""
+def _head(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    """Status and WWW-Authenticate challenge of a bodiless HEAD request (0 if the store did not answer)."""
     try:
-        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30).close()
-        challenge = ""
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD", headers=headers), timeout=30).close()
+        return 200, ""
     except urllib.error.HTTPError as e:
-        challenge = e.headers.get("WWW-Authenticate", "") if e.code == 401 else ""
+        return e.code, e.headers.get("WWW-Authenticate", "") if e.code == 401 else ""
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError):
-        challenge = ""  # the request itself will say what is wrong
+        return 0, ""  # the request itself will say what is wrong
+
+
+def _authorization(store_url: str, url: str, method: str, creds: tuple[str, str]) -> str:
+    """The Authorization header for one request: Digest when the store challenges for it (Virtuoso's
+    /sparql-graph-crud-auth answers Basic with a bare 401), else Basic. Bodiless HEAD requests fetch
+    the challenge and check the credentials, so a large upload is sent once, and only when accepted
+    (a store refusing it closes the connection mid-upload)."""
+    challenge = _head(url, {})[1]
     if challenge[:7].lower() == "digest ":
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         passwords.add_password(None, url, *creds)
         chal = urllib.request.parse_keqv_list(urllib.request.parse_http_list(challenge[7:]))
-        answer = urllib.request.HTTPDigestAuthHandler(passwords).get_authorization(urllib.request.Request(url, method=method), chal)
-        if answer:
-            return "Digest " + answer
-    return "Basic " + base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+        digest = urllib.request.HTTPDigestAuthHandler(passwords)  # one handler: the nonce count goes up
+        header = lambda m: "Digest " + (digest.get_authorization(urllib.request.Request(url, method=m), chal) or "")
+    else:
+        basic = "Basic " + base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+        header = lambda m: basic
+    status = _head(url, {"Authorization": header("HEAD")})[0]
+    if status in (401, 403):
+        raise EvkgError(f"graph store {store_url} answered HTTP {status} to the credentials in "
+                        "EVKG_ENDPOINT_USER / EVKG_ENDPOINT_PASSWORD (check them and the user's write permission)")
+    return header(method)
 
 
 def graph_store(store_url: str, method: str, graph: str | None, body: bytes | None = None, timeout: float = 120.0,
@@ -178,7 +192,7 @@ def graph_store(store_url: str, method: str, graph: str | None, body: bytes | No
         ("default" if graph is None else "graph=" + urllib.request.quote(graph, safe=""))
     headers = {"Content-Type": "application/n-triples"} if body is not None else {"Accept": "application/n-triples"}
     if creds:
-        headers["Authorization"] = _authorization(url, method, creds)
+        headers["Authorization"] = _authorization(store_url, url, method, creds)
     try:
         with urllib.request.urlopen(urllib.request.Request(url, data=body, method=method, headers=headers),
                                     timeout=timeout) as resp:
@@ -209,6 +223,9 @@ def load_graph_store(store_url: str, files: dict[str, Path | None], query_endpoi
     through `query_endpoint` (default: derived from `store_url`). Returns the triples per graph as
     the store counts them."""
     _check_endpoint(store_url)
+    bad = [g for g in files if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+", g)]
+    if bad:
+        raise EvkgError(f"graph name '{bad[0]}' is not an IRI")
     query_endpoint = query_endpoint or query_url_for(store_url)
     _check_endpoint(query_endpoint)
     held = {g: graph_size(query_endpoint, g, timeout) for g in files}
