@@ -32,8 +32,13 @@ def fresh_engine(request, tmp_path, monkeypatch):
         yield engine
 
 
-def test_load_keeps_other_data_refuses_a_second_load_and_replaces_only_its_graphs(project, fresh_engine, capsys):
+BLANK_NODES = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { %s { ?b ?p ?o FILTER(isBlank(?b)) } }"
+
+
+def test_load_keeps_other_data_refuses_a_second_load_and_replaces_only_its_graphs(project, store, fresh_engine,
+                                                                                   capsys, monkeypatch):
     engine, root = fresh_engine, str(project.root)
+    monkeypatch.setattr("evkg.remote.CHUNK", 1000)  # nine requests: blank nodes must stay one node each
     has_default = engine.name != "virtuoso"  # Virtuoso's Graph Store endpoint has no default graph
     if has_default:
         put_triple(engine, None, THEIR_TRIPLE)
@@ -47,6 +52,9 @@ def test_load_keeps_other_data_refuses_a_second_load_and_replaces_only_its_graph
     assert f"{INFERRED_GRAPH}" in out and f" {inferred}  (dist/evkg-inferred.nt)" in out
     assert graph_size(engine.query_url, ASSERTED_GRAPH) == asserted and asserted > 8000
     assert graph_size(engine.query_url, str(INFERRED_GRAPH)) == inferred > 0
+    blank = store.query(BLANK_NODES % "").rows[0][0]
+    assert int(blank) > 50
+    assert remote_query(engine.query_url, BLANK_NODES % f"GRAPH <{ASSERTED_GRAPH}>").rows[0][0].value == int(blank)
     assert "their-thing" in graph_text(engine, THEIRS)
     if has_default:
         assert "their-thing" in graph_text(engine, None)

@@ -213,13 +213,35 @@ def triples_in(nt_file: Path) -> int:
         return sum(1 for line in f if line.strip() and not line.lstrip().startswith(b"#"))
 
 
+CHUNK = 100_000  # triples per request: one 1.2M-triple PUT kept Virtuoso busy for over 25 min, 100k take 1-2 s
+
+
+def _requests(nt_file: Path, size: int):
+    """The file's triples as N-Triples documents of at most about `size` lines. Every line with a blank
+    node goes into the first, since a blank node label means one node only within one document."""
+    with nt_file.open("rb") as f:
+        first = [line for line in f if b"_:" in line]
+    batch = first
+    with nt_file.open("rb") as f:
+        for line in f:
+            if b"_:" not in line and line.strip():
+                batch.append(line)
+                if len(batch) >= size:
+                    yield b"".join(batch)
+                    batch = []
+    if batch:
+        yield b"".join(batch)
+
+
 def load_graph_store(store_url: str, files: dict[str, Path | None], query_endpoint: str | None = None,
                      replace: bool = False, timeout: float = 120.0) -> dict[str, int]:
     """Copy N-Triples files into named graphs of a store (SPARQL 1.1 Graph Store HTTP Protocol) without
     touching any other graph: `files` maps a graph IRI to its file (None: the graph is to be empty).
 
     Every target graph is counted first; if one already holds triples and `replace` is False, nothing
-    is written. Each graph is then replaced (PUT, or DELETE for an empty one) and counted again
+    is written. Each graph is then replaced (PUT, or DELETE for an empty one; a large file goes as a
+    PUT and then POSTs of CHUNK triples, so a load cut short leaves a graph that a new load refuses
+    to touch without `replace`) and counted again
     through `query_endpoint` (default: derived from `store_url`). Returns the triples per graph as
     the store counts them."""
     _check_endpoint(store_url)
@@ -239,7 +261,8 @@ def load_graph_store(store_url: str, files: dict[str, Path | None], query_endpoi
         if path is None or not triples_in(path):
             if held[graph]:
                 graph_store(store_url, "DELETE", graph, None, timeout)
-        else:
-            graph_store(store_url, "PUT", graph, path.read_bytes(), timeout)
+        else:  # PUT replaces the graph with the first part, POST adds the others
+            for i, body in enumerate(_requests(path, CHUNK)):
+                graph_store(store_url, "POST" if i else "PUT", graph, body, timeout)
         counts[graph] = graph_size(query_endpoint, graph, timeout)
     return counts
