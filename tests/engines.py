@@ -118,7 +118,9 @@ MaxQueryCostEstimationTime = 0
 # The permission step of the README: a user of its own that may write through the Graph Store endpoint.
 VIRTUOSO_GRANTS = """DB.DBA.USER_CREATE('evkg', '{password}');
 GRANT SPARQL_UPDATE TO "evkg";
-"""
+GRANT SELECT ON DB.DBA.SPARQL_SINV_2 TO "SPARQL";
+GRANT EXECUTE ON DB.DBA.SPARQL_SINV_IMP TO "SPARQL";
+"""  # the last two let the anonymous endpoint call SERVICE (the federated queries)
 
 
 def isql(sql_port: int, password: str, statements: str) -> str:

@@ -6,7 +6,7 @@ Stores: Virtuoso Open Source (Debian; its default graph is the union of all grap
 ARQ + TDB2 (Debian, behind tests/engines/JenaFront.java, default graph = union of the named graphs,
 as Fuseki is often configured) and Oxigraph holding only evkg's named graphs with its default graph
 left as Oxigraph keeps it (empty): the layout every store gets from `evkg load`. Federated queries
-call a local Oxigraph stand-in for Wikidata.
+call a local Oxigraph stand-in for Wikidata (Virtuoso is granted SERVICE, as the README says).
 
 Every case that differs today is listed in KNOWN below with its cause, as a strict xfail: the
 query rewrite that fixes it makes the test pass and then fails the xfail, so the entry goes.
@@ -55,9 +55,6 @@ INT_DIVISION = ("Virtuoso divides integers as integers (60 instead of 60.7); rew
                 "xsd:decimal(?count) * 100 / ?total")
 CONCAT_UNBOUND = ("Virtuoso: CONCAT(\"by \", ?by) with ?by unbound gives \"by \" instead of an error, so COALESCE stops "
                   "there; rewrite: BIND each CONCAT inside its OPTIONAL, COALESCE the bound results")
-SERVICE_GRANT = ("Virtuoso refuses SERVICE to the anonymous SPARQL user (SQ070: Must have select privileges on view "
-                 "DB.DBA.SPARQL_SINV_2); a store setting, not a query rewrite: "
-                 "GRANT SELECT ON DB.DBA.SPARQL_SINV_2 TO \"SPARQL\"; GRANT EXECUTE ON DB.DBA.SPARQL_SINV_IMP TO \"SPARQL\"")
 SERVICE_CRASH = ("Virtuoso 7.2.5 closes the connection (the server stops) on OPTIONAL { SERVICE ... }; not run, so the "
                  "store survives for the other cases; rewrite: SERVICE outside OPTIONAL, or the Wikidata facts in a "
                  "query of their own")
@@ -82,7 +79,7 @@ def _known() -> dict[tuple[str, str], str]:
         "sources-of[subject=jur:TW]": EMPTY_CONCAT, "sponsor-plan": EMPTY_CONCAT,
         "sponsor-plan[targets=KR,TW,IN]": EMPTY_CONCAT, "sponsor-plan[targets=JP,AU]": EMPTY_CONCAT,
         "sponsor-plan[targets=TW]": EMPTY_CONCAT, "table-1": UNION, "trial-counts": INT_DIVISION,
-        "wikidata-authority-websites": SERVICE_GRANT, "wikidata-jurisdiction-facts": SERVICE_CRASH,
+        "wikidata-jurisdiction-facts": SERVICE_CRASH,
     }
     known = {("virtuoso", case): cause for case, cause in v.items()}
     known |= {("jena", case): UNION for case in ("find[text=act]", "source-locations", "table-1")}
