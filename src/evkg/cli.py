@@ -287,19 +287,23 @@ def _cmd_serve(args, project: Project) -> int:
 
 
 def _cmd_load(args, project: Project) -> int:
-    from .remote import load_graph_store
+    from .reasoning import INFERRED_GRAPH
+    from .remote import ASSERTED_GRAPH, load_graph_store, query_url_for, triples_in
 
-    nt = project.dist / "evkg.nt"
+    nt, inferred = project.dist / "evkg.nt", project.dist / "evkg-inferred.nt"
     if not nt.is_file():
         raise EvkgError(f"no built graph at {nt}; run 'evkg build' first")
-    status = load_graph_store(args.endpoint, nt, args.graph)
-    print(f"loaded {nt.relative_to(project.root)} into {args.endpoint} ({'graph ' + args.graph if args.graph else 'default graph'}; HTTP {status})")
-    inferred = project.dist / "evkg-inferred.nt"
-    if inferred.is_file() and inferred.stat().st_size:
-        from .reasoning import INFERRED_GRAPH
-
-        status = load_graph_store(args.endpoint, inferred, str(INFERRED_GRAPH))
-        print(f"loaded {inferred.relative_to(project.root)} into graph {INFERRED_GRAPH} (HTTP {status})")
+    graphs = (args.graph or ASSERTED_GRAPH, args.inferred_graph or str(INFERRED_GRAPH))
+    if graphs[0] == graphs[1]:
+        raise EvkgError(f"--graph and --inferred-graph are both <{graphs[0]}>: the two graphs must differ")
+    files = dict(zip(graphs, (nt, inferred if inferred.is_file() else None)))
+    counts = load_graph_store(args.endpoint, files, args.query_endpoint, args.replace, args.timeout)
+    print(f"loaded into {args.endpoint}; triples per graph, as counted by {args.query_endpoint or query_url_for(args.endpoint)}:")
+    for graph, n in counts.items():
+        path = files[graph]
+        lines = triples_in(path) if path else 0
+        source = f"{path.relative_to(project.root)}" if path else "nothing inferred"
+        print(f"  {graph:<44} {n:>9}  ({source}{'' if lines == n else f'; the file has {lines} triple lines'})")
     return 0
 
 
@@ -500,9 +504,18 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
     sv.set_defaults(func=_cmd_serve)
 
-    ld = sub.add_parser("load", help="push dist/ into a SPARQL store through the Graph Store HTTP Protocol")
-    ld.add_argument("--endpoint", required=True, help="the store's Graph Store Protocol URL, e.g. http://host:7878/store")
-    ld.add_argument("--graph", help="a named graph IRI (default: the default graph)")
+    ld = sub.add_parser("load", help="copy dist/ into named graphs of a SPARQL store (Graph Store HTTP Protocol); "
+                                     "never touches other graphs, replaces its own only with --replace")
+    ld.add_argument("--endpoint", required=True, help="the store's Graph Store Protocol URL, e.g. http://host:7878/store "
+                                                      "(Oxigraph) or http://host:8890/sparql-graph-crud-auth (Virtuoso); "
+                                                      "Basic or Digest auth from EVKG_ENDPOINT_USER / EVKG_ENDPOINT_PASSWORD")
+    ld.add_argument("--query-endpoint", help="the store's SPARQL query URL, to count the graphs before and after "
+                                             "(default: beside --endpoint: /store -> /query, /sparql-graph-crud[-auth] -> /sparql, "
+                                             "/data -> /sparql, /rdf-graphs/service -> the repository)")
+    ld.add_argument("--graph", help="named graph for the asserted triples (default https://w3id.org/evkg/graph/asserted)")
+    ld.add_argument("--inferred-graph", help="named graph for the inferred triples (default https://w3id.org/evkg/graph/inferred)")
+    ld.add_argument("--replace", action="store_true", help="replace the target graphs when they already hold triples")
+    ld.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for each request (default 300)")
     ld.set_defaults(func=_cmd_load)
 
     m = sub.add_parser("mappings", help="export the cross-jurisdiction mappings")
