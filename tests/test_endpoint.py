@@ -14,7 +14,7 @@ import pytest
 
 from evkg.catalogue import load_catalogue
 from evkg.cli import main
-from evkg.compare import compare_results
+from evkg.compare import compare_results, concat_separators
 from evkg.errors import EvkgError
 from evkg.querying import run_query
 from evkg.remote import remote_query
@@ -36,7 +36,8 @@ def test_every_canned_query_same_rows_embedded_and_http(project, store, endpoint
     local = run_query(project, name, params, store)
     remote = run_query(project, name, params, endpoint=endpoint.query_url)
     assert local.columns == remote.columns
-    diff = compare_results(local, remote, load_catalogue(project)[name].text)
+    query = load_catalogue(project)[name]
+    diff = compare_results(local, remote, query.text, concat=concat_separators(query.text, query.concat))
     assert diff.same, str(diff)
     assert local.rows, f"{name} returns rows on the review graph"
 

@@ -41,11 +41,15 @@ def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
     placed: set[str] = set()
     inserts: list[tuple[int, dict]] = []
     for n, (start, end) in enumerate(groups):
-        # a group's own text: its body without the subqueries nested in it (they get their own block)
+        # a group's own text: its body without the subqueries nested in it, projections included (they
+        # get their own block; `COUNT(?x)` in a subquery's SELECT is not a use by the group around it)
         own = code[start:end]
         for s2, e2 in groups[n + 1:]:
             if start <= s2 and e2 <= end:
-                own = own.replace(code[s2:e2], " " * (e2 - s2), 1)
+                opening = max(m.start() for m in re.finditer(r"\{\s*SELECT\b", code[:s2], re.IGNORECASE))
+                close = _closing(code, opening + 1)
+                lo, hi = max(opening, start) - start, min(close + 1, end) - start
+                own = own[:lo] + " " * (hi - lo) + own[hi:]
         used = {k: v for k, v in bindings.items()
                 if any(re.search(rf"\?{re.escape(c)}\b", own) for c in _columns(k, v))}
         if used:
@@ -72,7 +76,7 @@ def _values_block(bindings: dict[str, Node | list[Node]], query: str) -> str:
     for name, value in bindings.items():
         if isinstance(value, Rows):
             columns += value.columns
-            choices.append(list(value) or [tuple(None for _ in value.columns)])
+            choices.append(list(value))  # no rows: the group that reads them matches nothing
             continue
         members = list(value) if isinstance(value, (list, tuple)) else [value]
         columns.append(name)
@@ -87,16 +91,27 @@ def _values_block(bindings: dict[str, Node | list[Node]], query: str) -> str:
 
 
 def _where_groups(query: str) -> list[tuple[int, int]]:
-    """(start, end) of the body of every `WHERE {` group, outermost first: start just after the brace."""
+    """(start, end) of the body of every `WHERE {` group, outermost first: start just after the brace.
+    A group whose whole body is one `GRAPH <iri> { ... }` block counts from inside that block, so a
+    parameter is bound where the patterns that use it read (a FILTER does not see outside its group)."""
     code = _blank_strings_and_comments(query)
     groups = []
     for m in re.finditer(r"\bWHERE\s*\{", code, re.IGNORECASE):
-        depth, i = 1, m.end()
-        while i < len(code) and depth:
-            depth += {"{": 1, "}": -1}.get(code[i], 0)
-            i += 1
-        groups.append((m.end(), i - 1))
+        start = m.end()
+        inner = re.match(r"\s*GRAPH\s*(<[^>]*>|\s)+\{", query[start:], re.IGNORECASE)
+        if inner and _closing(code, start + inner.end()) + 1 == len(code[:_closing(code, start)].rstrip()):
+            start += inner.end()
+        groups.append((start, _closing(code, start)))
     return groups
+
+
+def _closing(code: str, start: int) -> int:
+    """The index of the brace that closes the group opened just before `start`."""
+    depth, i = 1, start
+    while i < len(code) and depth:
+        depth += {"{": 1, "}": -1}.get(code[i], 0)
+        i += 1
+    return i - 1
 
 
 def _blank_strings_and_comments(text: str) -> str:
@@ -104,3 +119,18 @@ def _blank_strings_and_comments(text: str) -> str:
     and keywords are found only in the query's own syntax."""
     pattern = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def has_dataset(query: str) -> bool:
+    """Does the query say which graphs it reads (FROM / FROM NAMED)? Otherwise the back ends read
+    evkg's asserted graph as the default graph."""
+    return re.search(r"\bFROM\b", _blank_strings_and_comments(query), re.IGNORECASE) is not None
+
+
+def needs_protocol_dataset(query: str) -> bool:
+    """Should a request to an endpoint name evkg's graphs (default-graph-uri, named-graph-uri)? Only
+    for a query that reads the default graph without saying which: one that names its graphs (FROM,
+    GRAPH <...>) reads them on any store, and one that calls SERVICE must not carry them, since
+    Virtuoso 7.2.5 passes them on to the remote service, whose own graphs then go unread."""
+    code = _blank_strings_and_comments(query)
+    return re.search(r"\b(FROM|GRAPH|SERVICE)\b", code, re.IGNORECASE) is None

@@ -19,6 +19,7 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import BNode, Graph
 
+from .namespaces import ASSERTED_GRAPH
 from .errors import BuildFailure
 from .loading import load_sources_store
 from .namespaces import EVKG, PREFIXES, PROV, RDF, RDFS
@@ -154,7 +155,7 @@ def statistics(store: ox.Store) -> tuple[dict, dict, dict]:
 
 def stage_asserted(store: ox.Store, staging: Path, root: Path) -> None:
     """Write the asserted graph into `staging` (a fresh folder that becomes dist/ on commit): evkg.*,
-    the ontology alone as RDF/XML, and the store's default graph."""
+    the ontology alone as RDF/XML, and the store's named graph <https://w3id.org/evkg/graph/asserted>."""
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
@@ -166,7 +167,7 @@ def stage_asserted(store: ox.Store, staging: Path, root: Path) -> None:
         ontology.parse(f, format="turtle")
     ontology.serialize(destination=staging / "evkg-ontology.owl", format="xml", encoding="utf-8")
     disk = ox.Store(str(staging / STORE_DIR))
-    disk.bulk_load(path=str(staging / "evkg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    disk.bulk_load(path=str(staging / "evkg.nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(ASSERTED_GRAPH)))
     disk.flush()
 
 

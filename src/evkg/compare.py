@@ -129,12 +129,20 @@ def concat_columns(query: str) -> dict[str, str]:
     blank = _blank_out(query)
     for m in _CONCAT.finditer(blank):
         end = _closing(blank, m.end() - 1)
-        alias = re.match(r"\s*AS\s+[?$](\w+)", blank[end:], re.IGNORECASE)
+        # the alias follows the aggregate, or a COALESCE around it: COALESCE(GROUP_CONCAT(...), "") AS ?x
+        alias = re.match(r"\s*(?:,[^()]*\)\s*)?AS\s+[?$](\w+)", blank[end:], re.IGNORECASE)
         if not alias:
             continue
         sep = _SEPARATOR.search(query[m.start():end])
         out[alias.group(1)] = _unescape(sep.group(1)[1:-1]) if sep else " "
     return out
+
+
+def concat_separators(query: str, declared: Iterable[str] = ()) -> dict[str, str]:
+    """The GROUP_CONCAT columns of `query` with their separators, plus the columns its header declares
+    concatenated (`#+ concat:`) that are made from a GROUP_CONCAT further in, whose members evkg joins with "; "."""
+    found = concat_columns(query)
+    return found | {c: found.get(c, "; ") for c in declared}
 
 
 def _value(term: Node | None):
@@ -161,6 +169,10 @@ def _value(term: Node | None):
 
 
 def _cell(term: Node | None, separator: str | None):
+    if separator is not None and term is None:
+        # GROUP_CONCAT over a group whose values are all unbound: SPARQL 1.1 leaves it to the engine
+        # (the error rule or the empty string); Oxigraph answers unbound, Virtuoso "", both mean "none"
+        return ("members", ())
     if separator is None or not isinstance(term, Literal):
         return _value(term)
     members = str(term).split(separator) if str(term) else []

@@ -1,6 +1,6 @@
 """The namespaces of the evkg graph and of the vocabularies it reuses."""
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 EVKG = Namespace("https://w3id.org/evkg/ontology#")
@@ -13,6 +13,11 @@ PART = Namespace(RES + "part/")
 REF = Namespace(RES + "reference/")
 REVIEW = RES.review
 SHAPES = Namespace("https://w3id.org/evkg/shapes#")
+
+# The named graphs every store holds evkg in (the embedded store, `evkg serve`, stores loaded by `evkg
+# load`): the asserted facts, and what the reasoner inferred from them. Queries read them by name.
+ASSERTED_GRAPH = URIRef("https://w3id.org/evkg/graph/asserted")
+INFERRED_GRAPH = URIRef("https://w3id.org/evkg/graph/inferred")
 
 EXTERNAL = {
     "wikidata": Namespace("http://www.wikidata.org/entity/"), "wdt": Namespace("http://www.wikidata.org/prop/direct/"),
@@ -30,5 +35,5 @@ PREFIXES = {
     "rdfs": RDFS, "xsd": XSD, "foaf": FOAF, **EXTERNAL,
 }
 
-__all__ = ["EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "SHAPES", "PREFIXES", "EXTERNAL",
+__all__ = ["ASSERTED_GRAPH", "INFERRED_GRAPH", "EVKG", "RES", "ORG", "ELI", "SRC", "PART", "REF", "REVIEW", "SHAPES", "PREFIXES", "EXTERNAL",
            "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]

@@ -23,10 +23,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .errors import BuildFailure, EvkgError
-from .namespaces import EVKG, PROV, RES
+from .namespaces import EVKG, INFERRED_GRAPH, PROV, RES  # INFERRED_GRAPH is imported from here too
 
 UNSUPPORTED = {XSD.date, XSD.gYear, XSD.gYearMonth}
-INFERRED_GRAPH = URIRef("https://w3id.org/evkg/graph/inferred")
 
 
 @dataclass

@@ -22,7 +22,8 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import EvkgError
-from .binding import with_values
+from .namespaces import ASSERTED_GRAPH as _ASSERTED, INFERRED_GRAPH as _INFERRED
+from .binding import needs_protocol_dataset, with_values
 from .store import XSD_STRING, QueryResult
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -71,6 +72,10 @@ def remote_query(endpoint: str, query: str, bindings: dict[str, Node] | None = N
     if creds:
         sw.setCredentials(*creds)
     sw.setQuery(text)
+    if needs_protocol_dataset(text):  # evkg's graphs are named graphs: read the asserted facts by default
+        sw.addDefaultGraph(str(_ASSERTED))
+        for g in (_ASSERTED, _INFERRED):
+            sw.addNamedGraph(str(g))
     # SPARQLWrapper guesses the query form from keywords anywhere in the text (a comment saying
     # "loaded" made it an update); the form is the first SELECT/ASK/CONSTRUCT/DESCRIBE outside comments.
     form = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.sub(r"(?m)#.*$", "", text), re.IGNORECASE)
@@ -126,7 +131,7 @@ def _query_with_digest_fallback(sw, creds: tuple[str, str] | None):
 
 
 # `evkg load` writes the asserted graph here and the inferred one to reasoning.INFERRED_GRAPH
-ASSERTED_GRAPH = "https://w3id.org/evkg/graph/asserted"
+ASSERTED_GRAPH = str(_ASSERTED)
 # Graph Store URL endings and the query URL beside them: Oxigraph, Virtuoso, Fuseki, GraphDB
 _QUERY_BESIDE = ((r"/store$", "/query"), (r"/sparql-graph-crud(-auth)?$", "/sparql"), (r"/data$", "/sparql"),
                  (r"/rdf-graphs/service$", ""))

@@ -76,9 +76,16 @@ class EmbeddedStore:
         """Run a SPARQL SELECT or ASK query; `bindings` pre-bind variables to RDF terms."""
         import pyoxigraph as ox
 
+        from .binding import has_dataset
+        from .namespaces import ASSERTED_GRAPH, INFERRED_GRAPH
+
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        # evkg's graphs are named graphs; a query that names none reads the asserted facts by default
+        dataset = {} if has_dataset(text) else {
+            "default_graph": ox.NamedNode(str(ASSERTED_GRAPH)),
+            "named_graphs": [ox.NamedNode(str(ASSERTED_GRAPH)), ox.NamedNode(str(INFERRED_GRAPH))]}
         try:
-            result = self._store.query(text, substitutions=subs or None)
+            result = self._store.query(text, substitutions=subs or None, **dataset)
             if isinstance(result, ox.QueryBoolean):
                 return QueryResult([], [], bool(result))
             if not isinstance(result, ox.QuerySolutions):

@@ -7,6 +7,8 @@
 //
 // With "union" the default graph of a query is the union of the named graphs (TDB2's
 // unionDefaultGraph, as Fuseki is often configured); without it, the store's own default graph.
+// A dataset in the request (default-graph-uri / named-graph-uri) or in the query (FROM / FROM NAMED)
+// is taken from the store's graphs, as Fuseki does (DynamicDatasets).
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,7 +18,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import org.apache.jena.graph.Graph;
@@ -33,7 +37,10 @@ import org.apache.jena.riot.Lang;
 import org.apache.jena.riot.RDFDataMgr;
 import org.apache.jena.riot.RDFLanguages;
 import org.apache.jena.riot.RDFParser;
+import org.apache.jena.query.DatasetFactory;
+import org.apache.jena.sparql.core.DatasetDescription;
 import org.apache.jena.sparql.core.DatasetGraph;
+import org.apache.jena.sparql.core.DynamicDatasets;
 import org.apache.jena.sparql.graph.GraphFactory;
 import org.apache.jena.system.Txn;
 import org.apache.jena.tdb2.TDB2;
@@ -57,12 +64,24 @@ public class JenaFront {
 
     static Map<String, String> params(String encoded) {
         Map<String, String> out = new HashMap<>();
+        for (String[] kv : pairs(encoded)) out.put(kv[0], kv[1]);
+        return out;
+    }
+
+    static List<String[]> pairs(String encoded) {
+        List<String[]> out = new ArrayList<>();
         if (encoded == null) return out;
         for (String pair : encoded.split("&")) {
             int eq = pair.indexOf('=');
             String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            out.put(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            out.add(new String[] {key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8)});
         }
+        return out;
+    }
+
+    static List<String> all(List<String[]> pairs, String key) {
+        List<String> out = new ArrayList<>();
+        for (String[] kv : pairs) if (kv[0].equals(key)) out.add(kv[1]);
         return out;
     }
 
@@ -75,19 +94,25 @@ public class JenaFront {
 
     static void query(HttpExchange ex) throws IOException {
         try {
-            Map<String, String> p = params(ex.getRequestURI().getRawQuery());
-            String text = p.get("query");
+            List<String[]> p = pairs(ex.getRequestURI().getRawQuery());
             if (ex.getRequestMethod().equals("POST")) {
                 String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 String ctype = String.valueOf(ex.getRequestHeaders().getFirst("Content-Type"));
-                text = ctype.startsWith("application/sparql-query") ? body : params(body).get("query");
+                if (ctype.startsWith("application/sparql-query")) p.add(new String[] {"query", body});
+                else p.addAll(pairs(body));
             }
-            if (text == null) { send(ex, 400, "text/plain", "no query".getBytes(StandardCharsets.UTF_8)); return; }
-            Query q = QueryFactory.create(text);
+            List<String> texts = all(p, "query");
+            if (texts.isEmpty()) { send(ex, 400, "text/plain", "no query".getBytes(StandardCharsets.UTF_8)); return; }
+            Query q = QueryFactory.create(texts.get(0));
+            List<String> defaults = all(p, "default-graph-uri"), named = all(p, "named-graph-uri");
+            DatasetDescription described = !defaults.isEmpty() || !named.isEmpty()
+                ? DatasetDescription.create(defaults, named) : DatasetDescription.create(q);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Txn.executeRead(dataset, () -> {
-                try (QueryExecution qe = QueryExecutionFactory.create(q, dataset)) {
-                    qe.getContext().set(TDB2.symUnionDefaultGraph, union);
+                Dataset ds = described == null ? dataset : DatasetFactory.wrap(
+                    DynamicDatasets.dynamicDataset(described, dataset.asDatasetGraph(), false));
+                try (QueryExecution qe = QueryExecutionFactory.create(q, ds)) {
+                    qe.getContext().set(TDB2.symUnionDefaultGraph, union && described == null);
                     if (q.isSelectType()) ResultSetFormatter.outputAsJSON(out, qe.execSelect());
                     else if (q.isAskType()) ResultSetFormatter.outputAsJSON(out, qe.execAsk());
                     else throw new IllegalArgumentException("only SELECT and ASK are answered here");
