@@ -451,3 +451,110 @@ def test_jurisdiction_pages_link_to_other_graphs(site):
     links = {a["href"] for a in soup.find(id="external").find_next("ul").find_all("a")}
     # Switzerland is Wikidata Q39; Swissmedic has no checked QID, but a ROR record and its website, each with evidence
     assert links == {"http://www.wikidata.org/entity/Q39", "https://ror.org/03hdjmh87", "https://www.swissmedic.ch/"}
+
+
+# --- a working tool: downloads, search, glossary, briefings, trust -------------------------------------
+
+def test_every_table_downloads_as_csv_and_xlsx_made_by_the_cli_s_exports(project, site, capsys):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    hrefs = {a["href"] for p in ("comparison.html", "tables.html", "equivalences.html", "trials.html",
+                                 "contradictions.html") for a in page(site, p).select("p.dl a[href]")}
+    jp = {a["href"] for a in page(site, "jurisdictions/JP.html").select("#summary a[download]")}
+    assert {"downloads/comparison-matrix.csv", "downloads/table-1.xlsx", "downloads/table-2.csv",
+            "downloads/classification-matrix.csv", "downloads/trial-authorization-matrix.xlsx",
+            "downloads/trial-counts.csv", "downloads/contradictions.xlsx"} <= hrefs
+    assert jp == {"../downloads/jurisdiction-JP.csv", "../downloads/jurisdiction-JP.xlsx"}
+    # the comparison matrix is what `evkg compare --format csv` prints, byte for byte
+    assert main(["--root", str(project.root), "compare", "--format", "csv"]) == 0
+    assert (site / "downloads" / "comparison-matrix.csv").read_bytes().decode("utf-8") == capsys.readouterr().out
+    rows = list(csv.reader(io.StringIO((site / "downloads" / "comparison-matrix.csv").read_text(encoding="utf-8"))))
+    assert rows[0][:3] == ["jurisdiction", "authority and bodies", "classification"] and len(rows[0]) == 13
+    eu = next(r for r in rows if r[0] == "European Union")
+    assert "cosmetic use prohibited (human-derived EVs in cosmetics) [§3.2 [54]]" in eu[rows[0].index("cosmetic use")]
+    # Table 2 as a spreadsheet: China's 119 trials as a number, the sources column, the About sheet
+    wb = load_workbook(site / "downloads" / "table-2.xlsx")
+    sheet = wb[wb.sheetnames[0]]
+    header = [c.value for c in sheet[1]]
+    china = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "China-NMPA")
+    assert header[-1] == "sources" and china[1] == 119 and "About" in wb.sheetnames
+    # a jurisdiction's workbook: one sheet per kind of fact, each row with its sources
+    wb = load_workbook(site / "downloads" / "jurisdiction-KR.xlsx")
+    assert wb.sheetnames == ["Statements", "Instruments", "Pathways", "Bodies", "Contradictions", "About"]
+    instruments = [r for r in wb["Instruments"].iter_rows(values_only=True)]
+    act = next(r for r in instruments if any("Advanced Regenerative Medicine" in str(v) for v in r))
+    assert "2025-02" in act and "§3.4 [59]" in " ".join(str(v) for v in act)
+
+
+def test_search_index_finds_what_readers_type(site):
+    import json
+
+    script = (site / "static" / "search-index.js").read_text(encoding="utf-8")
+    assert script.startswith("window.EVKG_SEARCH_DOCS = ")
+    docs = json.loads(script[len("window.EVKG_SEARCH_DOCS = "):].rstrip().rstrip(";"))
+    by_title = {}
+    for d in docs:
+        by_title.setdefault(d["title"], []).append(d)
+    # Table 1: the PMDA is Japan's regulator; its entry leads to Japan's page
+    pmda = by_title["Pharmaceuticals and Medical Devices Agency (PMDA)"][0]
+    assert pmda["url"] == "jurisdictions/JP.html#authority" and pmda["jurisdiction"] == "Japan"
+    # §3.2 [54]: the EU prohibits human-derived EVs in cosmetics
+    eu = by_title["European Union: cosmetic use prohibited"][0]
+    assert eu["url"] == "jurisdictions/EU.html#cosmetic" and "EU" in eu["names"].split()
+    kinds = {d["kind"] for d in docs}
+    assert {"jurisdiction", "legal instrument", "pathway", "classification", "reference", "contradiction",
+            "glossary", "place in the review"} <= kinds
+    assert sum(d["kind"] == "reference" for d in docs) == 112
+    html = page(site, "search.html")
+    assert [s["src"] for s in html.find_all("script", src=True)] == [
+        "static/site.js", "static/minisearch.js", "static/search-index.js", "static/search.js"]
+
+
+def test_the_search_library_is_the_recorded_release(site):
+    vendored = site / "static" / "minisearch.js"
+    assert hashlib.sha256(vendored.read_bytes()).hexdigest() == \
+        "03c27931eb603af1d3358579e9885eafdb6a2f5fa9929557b3e77d7e99d06d03"  # MiniSearch 7.2.0, dist/umd/index.js
+    assert "MIT" in (site / "static" / "minisearch-LICENSE.txt").read_text(encoding="utf-8") or \
+        "Permission is hereby granted" in (site / "static" / "minisearch-LICENSE.txt").read_text(encoding="utf-8")
+
+
+def test_glossary_page_is_the_cli_s_glossary(site, store):
+    from evkg.glossary import glossary
+    from evkg.querying import names_for
+
+    expected = glossary(names_for(store)).rows
+    soup = page(site, "glossary.html")
+    shown = [(text(dt), text(dt.find_next_sibling("dd"))) for dt in soup.select("dl.glossary dt")]
+    assert shown == [(t, " ".join(m.split())) for t, m in expected]
+    assert soup.find(id="confidence") and "0.5 only comparable functions" in text(soup.find(id="confidence").find_next("dd"))
+
+
+def test_every_page_says_what_it_is_and_which_build(site, project):
+    import json
+
+    report = json.loads((project.dist / "build-report.json").read_text(encoding="utf-8"))
+    for p in html_pages(site):
+        soup = BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        banner = soup.find(id="banner")
+        assert banner is not None, f"{p.relative_to(site)}: no banner"
+        assert "as one review states it" in text(banner) and "published 30 July 2025" in text(banner)
+        assert "not checked against primary law" in text(banner) and "name their own sources" in text(banner)
+    stamp = text(page(site, "index.html").find(id="stamp"))
+    assert "evkg 0.1.0" in stamp and "graph built 20" in stamp and f"{report['triples']} triples" in stamp
+    assert "10 jurisdictions" in stamp and "18 contradictions" in stamp and "112 references" in stamp
+    assert "every fact on this site comes from it" in stamp  # no fact from another document in the review's graph
+
+
+def test_briefings_one_per_jurisdiction(site):
+    pack = page(site, "briefing/index.html")
+    assert len(pack.select("section.briefing")) == 10
+    jp = page(site, "briefing/JP.html")
+    rows = {text(tr.th): text(tr.td) for tr in jp.select("table.glance tr")}
+    assert rows["Authority"].startswith("Pharmaceuticals and Medical Devices Agency (PMDA)")
+    # Table 2: 14 of 196 trials; Figure 2: 7%
+    assert rows["Trials (WHO ICTRP)"].startswith("14 of 196")
+    assert "biologic medicinal product or regenerative-medical product?" in rows["Contradictions"]
+    assert page(site, "jurisdictions/JP.html").find("a", href="../briefing/JP.html")
