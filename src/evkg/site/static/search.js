@@ -18,7 +18,7 @@
   }
   var docs = window.EVKG_SEARCH_DOCS || [];
   var index = new MiniSearch({
-    fields: ["title", "jurisdiction", "names", "text"],
+    fields: ["title", "jurisdiction", "names", "kind", "text"],
     storeFields: ["title", "kind", "jurisdiction", "url"],
     processTerm: fold,
     searchOptions: {
