@@ -23,7 +23,7 @@ from ..store import EmbeddedStore
 from ..tables import table_1, table_2
 from . import collect, downloads, search
 from .chart import figure_2_svg
-from .ontodoc import ontology_html
+from .ontodoc import OntologyPage
 
 MARKER = ".evkg-report"
 NAV = [("index.html", "Overview"), ("comparison.html", "Comparison"), ("tables.html", "Tables 1–2"),
@@ -121,6 +121,16 @@ def table_view(table, index: collect.ConflictIndex, names) -> list[list[list[tup
 
 def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[dict[str, str | bytes], list[str]]:
     """Every file of the site (path -> text or bytes), and the canned queries they came from."""
+    ontology = OntologyPage(project.root / "ontology" / "evkg.ttl", "../index.html")
+    try:
+        files, queries, banner = _render(project, store)
+        files["ontology/index.html"] = ontology.page(banner)
+    finally:
+        ontology.stop()
+    return files, queries
+
+
+def _render(project: Project, store: EmbeddedStore | None) -> tuple[dict[str, str | bytes], list[str], str]:
     from ..api import KnowledgeGraph
     from ..glossary import glossary, values
 
@@ -199,9 +209,7 @@ def render_pages(project: Project, store: EmbeddedStore | None = None) -> tuple[
     files["static/search-index.js"] = search.index_js(search.documents(
         js, conflicts, parts, references, gloss.rows, examples, PAGES, c.names))
     files.update(downloads.files(dl, built))
-    banner = env.get_template("_banner.html").render(common, root="../")
-    files["ontology/index.html"] = ontology_html(project.root / "ontology" / "evkg.ttl", "../index.html", banner)
-    return files, c.queries_used
+    return files, c.queries_used, env.get_template("_banner.html").render(common, root="../")
 
 
 def worked_examples(project: Project, store: EmbeddedStore) -> dict:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from ..errors import EvkgError
@@ -81,3 +84,36 @@ def ontology_html(ontology: Path, back_href: str, banner: str = "") -> str:
     html = html[:head_end] + _NARROW_CSS + html[head_end:]
     body = html.find("<body>") + len("<body>")
     return html[:body] + back + html[body:]
+
+
+BANNER_SLOT = "<!-- evkg banner -->"
+
+
+class OntologyPage:
+    """The ontology's page made by pyLODE in a child process, beside the rest of the report: it is a third
+    of the report's work and runs on another core. `page(banner)` waits for it; `stop()` ends it early
+    (when the report fails)."""
+
+    def __init__(self, ontology: Path, back_href: str):
+        self.ontology = ontology
+        code = ("import sys; from pathlib import Path; from evkg.site.ontodoc import ontology_html, BANNER_SLOT\n"
+                "from evkg.errors import EvkgError\n"
+                "try:\n    sys.stdout.buffer.write(ontology_html(Path(sys.argv[1]), sys.argv[2], BANNER_SLOT).encode())\n"
+                "except EvkgError as e:\n    sys.exit(str(e))\n")
+        # the child imports this very evkg, wherever it was imported from
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(ontology), back_href],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+    def page(self, banner: str) -> str:
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise EvkgError(lines[-1] if lines else f"pyLODE could not document {self.ontology}")
+        return out.decode("utf-8").replace(BANNER_SLOT, banner, 1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
