@@ -102,14 +102,15 @@ def test_korea_page_dates_and_guidance(site):
     assert "Section 3.4 [59]" in badges(act)
     assert "EV-specific guidance published" in text(soup.find(id="standards").parent)
     # Table 2: Korea's IND authorization is the equivalent of Japan's CTN; the mapping shows on both pages
-    counterparts = soup.find(id="counterparts")
-    japan = counterparts.find_next(lambda t: t.name == "p" and text(t) == "with Japan").find_next("ul")
-    li = next(li for li in japan.find_all("li") if "IND authorization, South Korea is close to Clinical Trial Notification (CTN), Japan" in text(li))
-    assert "Table 2" in badges(li) and "closeMatch, confidence 0.7" in text(li)
+    def counterparts(soup):
+        return [[text(td) for td in tr.find_all("td")] for tr in soup.find(id="counterparts").find_next("table").select("tbody tr")]
+
+    row = next(r for r in counterparts(soup) if r[0] == "IND authorization, South Korea" and r[2] == "Clinical Trial Notification (CTN), Japan")
+    assert row[1] == "close to (closeMatch, confidence 0.7)" and "Table 2" in row[3]
     # the same mapping on Japan's page, read from Japan's side
     jp = page(site, "jurisdictions/JP.html")
-    korea = jp.find(id="counterparts").find_next(lambda t: t.name == "p" and text(t) == "with South Korea").find_next("ul")
-    assert "Clinical Trial Notification (CTN), Japan is close to IND authorization, South Korea" in text(korea)
+    assert ["Clinical Trial Notification (CTN), Japan", "close to (closeMatch, confidence 0.7)", "IND authorization, South Korea"] in \
+        [r[:3] for r in counterparts(jp)]
 
 
 def test_jurisdiction_pages_say_each_thing_once_with_its_source(site):

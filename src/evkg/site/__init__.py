@@ -97,15 +97,21 @@ def _flagged_shares(report: dict, js: list[collect.Jurisdiction]) -> dict[str, s
 
 def _review_date(review: dict) -> str:
     try:
-        return datetime.strptime(review.get("issued") or "", "%Y-%m-%d").strftime("%-d %B %Y")
+        day = datetime.strptime(review.get("issued") or "", "%Y-%m-%d")
+        return f"{day.day} {day:%B %Y}"
     except ValueError:
         return review.get("issued") or "an undated edition"
+
+
+def _anchor(table) -> str:
+    """'Table 2' -> 'tab-2': the table's place on the sources page, and its id on the tables page."""
+    return table.source.lower().replace("table ", "tab-")
 
 
 def table_view(table, index: collect.ConflictIndex, names) -> list[list[list[tuple[str, list]]]]:
     """A table of Tables 1-2 as rows of cells, each cell a list of (text, contradictions) items; an item
     is marked when it is one side of a contradiction stated in that table."""
-    where = table.source.lower().replace("table ", "tab-")
+    where = _anchor(table)
     rows = []
     for key, row in zip(table.keys, table.rows):
         label = names.label(key) or key
@@ -160,31 +166,30 @@ def _render(project: Project, store: EmbeddedStore | None) -> tuple[dict[str, st
     tables = [table_1(project, c.store), table_2(project, c.store)]
     flagged = _flagged_shares(report, js)
     for r in trials:
-        r["conflicts"] = index.at(r["jurisdiction"], "fig-2") + [
-            x for x in index.in_table(r["jurisdiction"], r["count"], "tab-2") if x not in index.at(r["jurisdiction"], "fig-2")]
+        r["conflicts"] = index.of_trials(r["jurisdiction"], r["count"])
         r["flag"] = flagged.get(r["jurisdiction"], "")
     dl = downloads.downloads(kg, [j.code for j in js])
     by_name = {d.name: d for d in dl}
     other_docs = sorted({s.label for j in js for s in j.other_documents})
     review = review_rows[0]
     stamp = {"version": __version__, "ontology": _ontology_version(c.store), "built": built,
-             "built_date": built[:10], "triples": report["triples"], "inferred": report.get("inferred_triples"),
+             "triples": report["triples"], "inferred": report.get("inferred_triples"),
              "source_locations": report["source_locations"], "jurisdictions": len(js),
              "contradictions": len(conflicts), "references": len(references)}
     common = {"nav": NAV, "review": review, "review_date": _review_date(review), "stamp": stamp,
               "other_docs": other_docs, "downloads": by_name, "codes": codes, "conflicts": conflicts}
+    queries = c.queries_used + ["table-1", "table-2", "advise"]  # Tables 1-2 and the worked examples run their own
     pages = {
         "index.html": ("index.html", {"jurisdictions": js, "examples": examples}),
         "comparison.html": ("comparison.html", {"jurisdictions": js, "aspects": collect.aspects(js)}),
-        "tables.html": ("tables.html", {"tables": [(t, table_view(t, index, c.names), t.source.lower().replace("table ", "tab-"))
-                                                   for t in tables]}),
+        "tables.html": ("tables.html", {"tables": [(t, table_view(t, index, c.names), _anchor(t)) for t in tables]}),
         "equivalences.html": ("equivalences.html", {"grids": grids, "relations": relations.rows,
                                                     "confidence": next((m for t, m in gloss.rows if t == "confidence"), "")}),
         "trials.html": ("trials.html", {"trials": trials}),
         "contradictions.html": ("contradictions.html", {}),
         "sources.html": ("sources.html", {"parts": parts, "references": references}),
         "glossary.html": ("glossary.html", {"terms": gloss.rows, "slug": search.slug}),
-        "about.html": ("about.html", {"queries": [], "minisearch": search.MINISEARCH_VERSION}),
+        "about.html": ("about.html", {"queries": queries, "minisearch": search.MINISEARCH_VERSION}),
         "search.html": ("search.html", {}),
         "briefing/index.html": ("briefings.html", {"jurisdictions": js}),
     }
@@ -197,8 +202,6 @@ def _render(project: Project, store: EmbeddedStore | None) -> tuple[dict[str, st
     for name, snap in worked_examples(project, c.store).items():
         files[f"examples/{name}.html"] = env.get_template("example.html").render(
             common, snap=snap, example=name, root="../", page=f"examples/{name}.html", **snapshot_context(snap))
-    c.queries_used += ["table-1", "table-2", "advise"]
-    pages["about.html"][1]["queries"] = list(c.queries_used)
     for path, (template, context) in pages.items():
         files[path] = env.get_template(template).render(common, **context, root="../" * path.count("/"), page=path)
     files["figure-2.svg"] = figure_2_svg(trials, {r["region"] for r in trials if r["flag"]})
@@ -209,7 +212,7 @@ def _render(project: Project, store: EmbeddedStore | None) -> tuple[dict[str, st
     files["static/search-index.js"] = search.index_js(search.documents(
         js, conflicts, parts, references, gloss.rows, examples, PAGES, c.names))
     files.update(downloads.files(dl, built))
-    return files, c.queries_used, env.get_template("_banner.html").render(common, root="../")
+    return files, queries, env.get_template("_banner.html").render(common, root="../")
 
 
 def worked_examples(project: Project, store: EmbeddedStore) -> dict:

@@ -76,7 +76,7 @@ class Item:
 
     def others(self, conflict: "Conflict") -> list["Item"]:
         """The sides of `conflict` that are not this value: what the review says instead."""
-        return [s for s in conflict.sides.values() if not set(s.positions) & set(self.positions)]
+        return conflict.others(self.positions)
 
 
 class Items(OrderedDict):
@@ -94,7 +94,7 @@ class Items(OrderedDict):
         return item
 
 
-@dataclass
+@dataclass(eq=False)  # one object per contradiction: compared and hashed by identity
 class Conflict:
     """One contradiction of the review: what disagrees, and each side with its source. Numbered C1, C2
     ... in the order of the contradictions page, the same number on every page of the site."""
@@ -117,6 +117,10 @@ class Conflict:
     @property
     def jurisdiction(self) -> str:
         return "; ".join(self.jurisdictions)
+
+    def others(self, positions: list[str]) -> list[Item]:
+        """The sides that are not the value stated by `positions`."""
+        return [s for s in self.sides.values() if not set(s.positions) & set(positions)]
 
 
 @dataclass
@@ -177,7 +181,7 @@ class Body:
     positions: list[str] = field(default_factory=list)
 
     def others(self, conflict: Conflict) -> list[Item]:
-        return [s for s in conflict.sides.values() if not set(s.positions) & set(self.positions)]
+        return conflict.others(self.positions)
 
 
 @dataclass
@@ -249,12 +253,17 @@ class Collector:
         self.store = store or EmbeddedStore(project)
         self.names = names_for(self.store)
         self.queries_used: list[str] = []
+        self._rows: dict[tuple, list[dict]] = {}
 
     def rows(self, name: str, **params: str) -> list[dict]:
+        """The rows of a canned query as dicts; asked again, the same rows (the same objects)."""
+        key = (name, tuple(sorted(params.items())))
+        if key in self._rows:
+            return self._rows[key]
         if name not in self.queries_used:
             self.queries_used.append(name)
         res = run_query(self.project, name, params, store=self.store, names=self.names, silent_rows=False)
-        rows = [{c: _s(v) for c, v in zip(res.columns, r)} for r in res.rows]
+        rows = self._rows[key] = [{c: _s(v) for c, v in zip(res.columns, r)} for r in res.rows]
         self.names.fetch_labels(i for r in rows for i in (r.get("source") or r.get("sources") or "").split())
         return rows
 
@@ -468,9 +477,10 @@ class ConflictIndex:
     def in_table(self, jurisdiction: str, term: str, source: str) -> list[Conflict]:
         return sorted(self.by_term.get((jurisdiction, term, str(SRC) + source), []), key=lambda c: c.number)
 
-    def at(self, jurisdiction: str, source: str) -> list[Conflict]:
-        """Contradictions with a side about `jurisdiction` stated at `source` (e.g. a Figure 2 share)."""
-        return sorted(self.by_place.get((jurisdiction, str(SRC) + source), []), key=lambda c: c.number)
+    def of_trials(self, jurisdiction: str, count: str) -> list[Conflict]:
+        """Contradictions a row of the trial counts is one side of: by its share in Figure 2 or its count in Table 2."""
+        found = self.by_place.get((jurisdiction, str(SRC) + "fig-2"), []) + self.in_table(jurisdiction, count, "tab-2")
+        return sorted(dict.fromkeys(found), key=lambda c: c.number)
 
 
 def attach_notes(c: Collector, js: list[Jurisdiction]) -> None:

@@ -50,7 +50,7 @@ def documents(js, conflicts, parts, references, glossary_rows, examples, pages, 
     for part in parts:
         for loc in part["locations"]:
             _doc(docs, f"sources.html#{loc['source'].anchor}", loc["source"].label, "place in the review", "",
-                 f"{loc['source'].badge} " + "; ".join(d["statement"] for d in loc["derived"][:12]))
+                 (f"{loc['source'].badge} " + "; ".join(d["statement"] for d in loc["derived"]))[:300])
     for r in references:
         _doc(docs, f"sources.html#ref-{r['number']}", f"[{r['number']}] {r.get('title') or r.get('authors') or ''}",
              "reference", "", " ".join(x for x in (r.get("authors"), r.get("venue"), r.get("year"), r.get("citation")) if x))
