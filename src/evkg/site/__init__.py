@@ -168,7 +168,7 @@ def _render(project: Project, store: EmbeddedStore | None) -> tuple[dict[str, st
     for r in trials:
         r["conflicts"] = index.of_trials(r["jurisdiction"], r["count"])
         r["flag"] = flagged.get(r["jurisdiction"], "")
-    dl = downloads.downloads(kg, [j.code for j in js])
+    dl = downloads.downloads(kg, [j.code for j in js], tables)
     by_name = {d.name: d for d in dl}
     other_docs = sorted({s.label for j in js for s in j.other_documents})
     review = review_rows[0]

@@ -38,10 +38,11 @@ class Download:
         return f"downloads/{self.name}.xlsx"
 
 
-def downloads(kg: KnowledgeGraph, codes: list[str]) -> list[Download]:
-    """Every table of the site: the comparison matrix, Tables 1 and 2, the equivalences, the trials, the
-    contradictions, and each jurisdiction's facts."""
+def downloads(kg: KnowledgeGraph, codes: list[str], tables: list | None = None) -> list[Download]:
+    """Every table of the site: the comparison matrix, Tables 1 and 2 (`tables`, if the caller has made
+    them already), the equivalences, the trials, the contradictions, and each jurisdiction's facts."""
     project, store = kg.project, kg.backend
+    tables = tables or [table_1(project, store), table_2(project, store)]
 
     def answer(name: str, title: str, command: str, **params) -> Download:
         a = kg.query(name, **params)
@@ -50,8 +51,8 @@ def downloads(kg: KnowledgeGraph, codes: list[str]) -> list[Download]:
     out = [Download("comparison-matrix", "Comparison matrix", [comparison(project, store)],
                     about_lines(kg.queries()["comparison-matrix"], "The jurisdictions compared, aspect by aspect"),
                     "evkg compare --format xlsx")]
-    for n, make in ((1, table_1), (2, table_2)):
-        t = make(project, store).as_table()
+    for n, table in enumerate(tables, 1):
+        t = table.as_table()
         out.append(Download(f"table-{n}", f"Table {n}", [t], about_lines(kg.queries()[f"table-{n}"], t.title),
                             f"evkg tables --table {n} --format xlsx"))
     out += [answer("classification-matrix", "Equivalences of product classes", "evkg query classification-matrix"),
