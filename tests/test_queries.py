@@ -345,6 +345,44 @@ def test_find(q):
     assert "Regenerative Medicine Act (RMA), Taiwan" in col(rows, "label")
 
 
+@covers("editorial-notes")
+def test_editorial_notes(q):
+    kr = {r["about"]: r["note"] for r in q("editorial-notes", jurisdiction="KR")}
+    # §3.4 [59]: the 2019 Korean act was due to apply from February 2025; the review does not report it took effect
+    act = kr["Act on the Safety of and Support for Advanced Regenerative Medicine and Advanced Biological Products"]
+    assert "February 2025" in act and "scheduled" in act
+    jp = {r["about"]: r for r in q("editorial-notes", jurisdiction="Japan")}
+    # §3.3 gives November 2014 right after naming both acts: recorded for the ASRM, said to be uncertain
+    assert "November 2014" in jp["Act on the Safety of Regenerative Medicine (ASRM)"]["note"]
+    assert set(jp["Act on the Safety of Regenerative Medicine (ASRM)"]["sources"].split()) >= {SRC + "sec-3.3_r47-55-56"}
+    everything = q("editorial-notes")
+    # the EU row of Table 2 names EU-EMA (CTIS) only, not the national bodies: a note on the CTA route
+    assert any(r["about"] == "Clinical Trial Application via CTIS, European Union" and "national bodies" in r["note"]
+               for r in everything)
+    assert not any("/reference/" in r["subject"] for r in everything)  # the reference list shows its own notes
+
+
+@covers("contradiction-sides")
+def test_contradiction_sides(q):
+    rows = q("contradiction-sides", jurisdiction="Taiwan")
+    # Table 1 calls the act the Regenerative Medicine Development Act, §3.5 the Regenerative Medicine Act
+    act = {(r["value"], r["source"]) for r in rows if r["topic"] == "Taiwan: name of the act that covers EVs"
+           and r["property"] == "legal basis"}
+    assert act == {("Regenerative Medicine Development Act, Taiwan", SRC + "tab-1"),
+                   ("Regenerative Medicine Act (RMA), Taiwan", SRC + "sec-3.5"),
+                   ("Regenerative Medicine Act (RMA), Taiwan", SRC + "sec-3.5_r47")}
+    jp = q("contradiction-sides", jurisdiction="Japan")
+    # §3.3: biologic medicinal products; Table 2 and §4 [91]: regenerative-medical products
+    classes = {(r["value"], r["source"]) for r in jp if r["topic"].startswith("Japan: biologic")
+               and r["property"] == "classified as"}
+    assert classes == {("biologic medicinal product, Japan", SRC + "sec-3.3"),
+                       ("regenerative-medical product, Japan", SRC + "sec-4_r91"),
+                       ("regenerative-medical product, Japan", SRC + "tab-2")}
+    # Figure 2 gives Taiwan 1%, Table 2 three trials: both sides carry their number
+    share = {(r["property"], r["value"]) for r in rows if r["topic"] == "Taiwan: Figure 2 share vs Table 2 count"}
+    assert {("stated share (percent)", "1"), ("trial count", "3")} <= share
+
+
 # --- the catalogue and the CLI -----------------------------------------------------------------------
 
 def test_catalogue_is_documented_and_tested(project):

@@ -31,6 +31,7 @@ class Table:
     header: list[str]
     rows: list[list]  # first cells are plain strings, the others Cells (or ints)
     source: str = ""  # the part of the review every cell comes from, as a badge
+    keys: list[str] = field(default_factory=list)  # the jurisdiction (IRI) of each row
 
     def as_table(self) -> "answers.Table":
         """The table for the renderers (text, CSV, Markdown, XLSX), with a sources column."""
@@ -72,10 +73,10 @@ def table_1(project: Project, store: EmbeddedStore | None = None) -> Table:
         if r.get("since") is not None:
             text += f" (since {r['since']})"
         row[col].add(text, str(r["entity"]))
-    ordered = [r[1:] for r in sorted(rows.values(), key=lambda r: r[0])]
+    keys = sorted(rows, key=lambda k: rows[k][0])
     return Table("Table 1. Regulatory frameworks for EV-based therapeutics by jurisdiction",
                  ["Region/Country", "Regulatory Authority", "Regulatory Status & Classification", "Classification Focus"],
-                 ordered, "Table 1")
+                 [rows[k][1:] for k in keys], "Table 1", keys)
 
 
 def table_2(project: Project, store: EmbeddedStore | None = None) -> Table:
@@ -99,6 +100,7 @@ def table_2(project: Project, store: EmbeddedStore | None = None) -> Table:
         for cell in row[3:]:
             cell.items = [t + (f" [{', '.join(bases[(key, e)])}]" if bases[(key, e)] else "")
                           for t, e in zip(cell.items, cell.entities)]
-    ordered = [r[1:] for r in sorted(rows.values(), key=lambda r: r[0])]
+    keys = sorted(rows, key=lambda k: rows[k][0])
     return Table("Table 2. EV-based clinical trials in the WHO ICTRP by jurisdiction",
-                 ["ICTRP region", "Trial Counts", "Classification", "Regulatory Submission Pathways"], ordered, "Table 2")
+                 ["ICTRP region", "Trial Counts", "Classification", "Regulatory Submission Pathways"],
+                 [rows[k][1:] for k in keys], "Table 2", keys)

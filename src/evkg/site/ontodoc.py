@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from ..errors import EvkgError
@@ -12,6 +15,7 @@ from ..errors import EvkgError
 _NARROW_CSS = """<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 #evkg-back { font-family: sans-serif; margin: 0 0 1em 0; }
+.banner { font-family: sans-serif; background: #fff8e5; border-left: 4px solid #e5b100; padding: .4rem .7rem; margin: 0 0 1em 0; }
 @media (max-width: 760px) {
   body { padding: 1em; overflow-wrap: anywhere; }
   pre { white-space: pre-wrap; }
@@ -29,8 +33,21 @@ _NARROW_CSS = """<meta name="viewport" content="width=device-width, initial-scal
 """
 
 
-def ontology_html(ontology: Path, back_href: str) -> str:
-    """HTML documentation of the OWL ontology at `ontology`, with a link back to the report.
+class _MembersInOrder(dict):
+    """Stands in for the set in which pyLODE 3.1 (utils.py, its only set()) collects the members of an
+    owl:unionOf or owl:intersectionOf: a set of HTML elements iterates in memory order, which changes from
+    run to run. Members come out sorted by their HTML, so the same ontology gives the same page."""
+
+    def add(self, element) -> None:
+        self[element.render()] = element
+
+    def __iter__(self):
+        return iter([self[k] for k in sorted(dict.keys(self))])
+
+
+def ontology_html(ontology: Path, back_href: str, banner: str = "") -> str:
+    """HTML documentation of the OWL ontology at `ontology`, with a link back to the report (and the
+    report's `banner`, HTML, above it).
 
     pyLODE's page is self-contained (inline CSS, data: icons); it links to the vocabularies the
     ontology reuses but loads nothing from the network."""
@@ -44,10 +61,15 @@ def ontology_html(ontology: Path, back_href: str) -> str:
     try:
         # importing pyLODE calls logging.basicConfig(level=DEBUG), and its logging.info() calls
         # configure the root logger again when it has no handler: undone both times
+        import pylode.utils
         from pylode import OntPub
 
         restore_logging()
-        html = OntPub(ontology=str(ontology)).make_html()
+        pylode.utils.set = _MembersInOrder
+        try:
+            html = OntPub(ontology=str(ontology)).make_html()
+        finally:
+            del pylode.utils.set
     except ImportError as e:  # a broken pyLODE release (3.4.1 reads its pyproject.toml at import)
         raise EvkgError(f"cannot import pyLODE for the ontology documentation: {e}") from e
     except Exception as e:  # pyLODE raises plain exceptions on constructs it cannot lay out
@@ -58,7 +80,40 @@ def ontology_html(ontology: Path, back_href: str) -> str:
     body = html.find("<body>")
     if head_end < 0 or body < 0:
         raise EvkgError("unexpected pyLODE output: no <head> or <body>")
-    back = f'<p id="evkg-back"><a href="{back_href}">&larr; evkg report</a></p>'
+    back = banner + f'<p id="evkg-back"><a href="{back_href}">&larr; evkg report</a></p>'
     html = html[:head_end] + _NARROW_CSS + html[head_end:]
     body = html.find("<body>") + len("<body>")
     return html[:body] + back + html[body:]
+
+
+BANNER_SLOT = "<!-- evkg banner -->"
+
+
+class OntologyPage:
+    """The ontology's page made by pyLODE in a child process, beside the rest of the report: it is a third
+    of the report's work and runs on another core. `page(banner)` waits for it; `stop()` ends it early
+    (when the report fails)."""
+
+    def __init__(self, ontology: Path, back_href: str):
+        self.ontology = ontology
+        code = ("import sys; from pathlib import Path; from evkg.site.ontodoc import ontology_html, BANNER_SLOT\n"
+                "from evkg.errors import EvkgError\n"
+                "try:\n    sys.stdout.buffer.write(ontology_html(Path(sys.argv[1]), sys.argv[2], BANNER_SLOT).encode())\n"
+                "except EvkgError as e:\n    sys.exit(str(e))\n")
+        # the child imports this very evkg, wherever it was imported from
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(ontology), back_href],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+    def page(self, banner: str) -> str:
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise EvkgError(lines[-1] if lines else f"pyLODE could not document {self.ontology}")
+        return out.decode("utf-8").replace(BANNER_SLOT, banner, 1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
