@@ -527,6 +527,9 @@ def test_references(q):
     [fujita] = q("references", number=52)
     assert fujita["authors"].startswith("Fujita, M.") and fujita["citation"] == "Stem Cell Rep. 2024, 19, 1517–1519"
     assert int(fujita["citedAt"]) >= 1
+    # the list gives a web address for some entries: [51] (ICH) points to the Q5E guideline's PDF
+    [ich] = q("references", number=51)
+    assert ich["url"] == "https://database.ich.org/sites/default/files/Q5E_Guideline.pdf" and fujita["url"] is None
 
 
 @covers("regime-characterizations")

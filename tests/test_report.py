@@ -315,6 +315,8 @@ def test_every_source_link_lands_on_a_described_location(site):
     assert "tab-1" in ids and "sec-3.4_r59" in ids and "ref-112" in ids
     loc = sources.find(id="sec-3.4_r59")
     assert "Section 3.4" in text(loc.h3) and loc.find("a", href="#ref-59")
+    # the reference list's own web address where it gives one: [51] (ICH) points to the Q5E guideline's PDF
+    assert sources.find(id="ref-51").find("a", href="https://database.ich.org/sites/default/files/Q5E_Guideline.pdf")
     for p in html_pages(site):
         for a in page(site, p.relative_to(site).as_posix()).select("a.src"):
             frag = urlsplit(a["href"]).fragment
