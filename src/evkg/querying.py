@@ -5,6 +5,7 @@ from __future__ import annotations
 from .binding import with_values
 from .catalogue import bind, get_query, redirect_services
 from .project import Project
+from .query_safety import DEFAULT_LIMITS
 from .store import EmbeddedStore, QueryResult
 
 
@@ -17,10 +18,11 @@ def hide_parameters(result: QueryResult) -> QueryResult:
 
 
 def run_query(project: Project, name: str, params: dict[str, str] | None = None,
-              store: EmbeddedStore | None = None, endpoint: str | None = None, timeout: float = 30.0,
+              store: EmbeddedStore | None = None, endpoint: str | None = None, timeout: float | None = None,
               services: dict[str, str] | None = None) -> QueryResult:
     """Run the canned query `name` with `params` (strings, converted to the declared RDF types),
-    on the embedded store, or on `endpoint` through SPARQLWrapper."""
+    on the embedded store, or on `endpoint` through SPARQLWrapper. A `timeout` on the embedded store
+    runs the query in a child process that is stopped when the time is up."""
     query = get_query(project, name)
     # The same bound text runs on both back ends: a VALUES block of escaped RDF terms opening the
     # WHERE group. (pyoxigraph's substitutions= joins the values only after evaluating the pattern,
@@ -29,6 +31,8 @@ def run_query(project: Project, name: str, params: dict[str, str] | None = None,
     if endpoint:
         from .remote import remote_query
 
-        return hide_parameters(remote_query(endpoint, text, timeout=timeout))
+        return hide_parameters(remote_query(endpoint, text, timeout=timeout or 30.0))
     store = store or EmbeddedStore(project)
-    return hide_parameters(store.query(text))
+    # the SERVICE endpoints a canned query declares (or their --service replacements) are asked for
+    allowed = [(services or {}).get(iri, iri) for iri in query.federated]
+    return hide_parameters(store.query(text, timeout=timeout, limits=DEFAULT_LIMITS.allowing(allowed)))
