@@ -43,6 +43,8 @@ def _read_query(arg: str) -> str:
     path = Path(arg)
     if arg.endswith((".rq", ".sparql")) or (len(arg) < 256 and path.is_file()):
         try:
+            if path.exists() and not path.is_file():  # a FIFO or a device would never end
+                raise EvkgError(f"{arg}: not a regular file")
             return path.read_text(encoding="utf-8")
         except OSError as e:
             raise EvkgError(f"{arg}: cannot read query file: {e.strerror}") from None
@@ -228,7 +230,7 @@ def _cmd_add(args, project: Project) -> int:
 def _cmd_recover(args, project: Project) -> int:
     from .transaction import recover_if_needed
 
-    print(recover_if_needed(project) or "nothing to recover")
+    print(recover_if_needed(project, wait=True, force=True) or "nothing to recover")
     return 0
 
 
