@@ -17,6 +17,7 @@ The guard in front of it
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import ipaddress
 import select
@@ -36,6 +37,7 @@ from .serve_engine import Engine, free_port, oxigraph_binary, store_identity  # 
 QUERY_PATH, UPDATE_PATH = "/query", "/update"
 READ_ONLY_PATHS = {"/", "/yasgui.min.js", "/yasgui.min.css", "/logo.svg", "/store"}
 GRAPH_PARAMS = ("default-graph-uri", "named-graph-uri")
+MAX_STOPS = 5  # restarts on purpose (another query ran away, a new store) a query may live through
 CORS = {"Access-Control-Allow-Origin": "*"}
 CORS_PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                   "Access-Control-Allow-Headers": "Accept, Content-Type", "Access-Control-Max-Age": "86400"}
@@ -65,6 +67,10 @@ class _Stopped(Exception):
     """The engine went away under a request (crash, restart, new store)."""
 
 
+class _NotSent(_Stopped):
+    """The engine was gone before the request reached it."""
+
+
 class _TimedOut(Exception):
     pass
 
@@ -77,6 +83,43 @@ class _TooLarge(Exception):
     pass
 
 
+class Gate:
+    """Queries pass together (shared); a suspect passes alone (exclusive), before any query that comes later."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.sharing = 0
+        self.alone = False
+        self.waiting = 0
+
+    @contextlib.contextmanager
+    def passing(self, alone: bool, wait_s: float):
+        deadline = time.monotonic() + wait_s
+        with self.cond:
+            self.waiting += alone
+            try:
+                while self.alone or (self.sharing if alone else self.waiting):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise Unavailable("the SPARQL engine is busy recovering from a crash; try again in a moment")
+                    self.cond.wait(left)
+            finally:
+                self.waiting -= alone
+            if alone:
+                self.alone = True
+            else:
+                self.sharing += 1
+        try:
+            yield
+        finally:
+            with self.cond:
+                if alone:
+                    self.alone = False
+                else:
+                    self.sharing -= 1
+                self.cond.notify_all()
+
+
 class Backend:
     """The current engine, restarted when it crashes or is stopped, and replaced when dist/ changes."""
 
@@ -86,7 +129,7 @@ class Backend:
         self.current: Engine | None = None
         self.generation = 0
         self.cond = threading.Condition()
-        self.suspects = threading.Lock()  # retries after an unexplained crash run one at a time
+        self.gate = Gate()  # a retry after an unexplained crash runs alone: nothing else is in flight
         self.stopping = False
         self.restarts = {"timeout": 0, "cancelled": 0, "crash": 0, "new store": 0}
         self._threads: list[threading.Thread] = []
@@ -107,7 +150,7 @@ class Backend:
         """The engine to send a request to, waiting while one starts."""
         deadline = time.monotonic() + wait_s
         with self.cond:
-            while self.current is None or self.current.stop_reason is not None:
+            while self.current is None or self.current.stop_reason is not None or not self.current.alive():
                 if self.stopping:
                     raise Unavailable("the endpoint is shutting down")
                 left = deadline - time.monotonic()
@@ -152,14 +195,15 @@ class Backend:
             if engine is None or engine.alive():
                 time.sleep(0.05)
                 continue
-            if engine.stop_reason is None:  # it died on its own: a crash
-                engine.wait_exit(1.0)
-                engine.stop_reason = "crash"
-                self.restarts["crash"] += 1
-                engine.stop("crash")
-            with self.cond:
-                self.cond.notify_all()
-            self._replace(engine)
+            try:
+                if engine.stop_reason is None:  # it died on its own: a crash
+                    self.restarts["crash"] += 1
+                    engine.stop("crash")
+                with self.cond:
+                    self.cond.notify_all()
+                self._replace(engine)
+            except Exception:  # the monitor must outlive any surprise; try again shortly
+                time.sleep(0.5)
 
     def _watch_store(self) -> None:
         """Switch to the store a build or an add installed (dist/ replaced by a rename)."""
@@ -309,28 +353,37 @@ class Guard:
 
     def ask(self, request: bytes, client: socket.socket | None) -> Answer | None:
         """The engine's answer to `request` (a complete HTTP/1.1 request), or the guard's own; None
-        when the client hung up."""
-        suspect = False
-        for attempt in (1, 2):
+        when the client hung up.
+
+        When the engine stops under a query, the query is tried again: after a stop on purpose (another
+        query ran away, a new store) it is innocent; after a crash it may be the cause, so it is tried
+        again alone (one suspect at a time), and a query under which the engine crashes twice fails."""
+        crashes = stops = 0
+        starved_until = time.monotonic() + self.settings.limit_s + 2
+        engine = None
+        for attempt in range(100):  # each turn returns, counts a stop or a crash, or waits for memory
             try:
-                engine = self.backend.engine()
+                with self.backend.gate.passing(alone=crashes > 0, wait_s=3 * self.settings.limit_s + 10):
+                    engine = self.backend.engine()
+                    answer = self._once(engine, request, client)
+                if answer is None or not _starved(answer) or time.monotonic() > starved_until:
+                    return answer
+                # another query holds the engine's memory, so it could not even start a thread for this
+                # one: that query is stopped within the time limit, then this one runs
+                time.sleep(min(0.05 * 2 ** min(attempt, 4), 0.5))
             except Unavailable as e:
                 return _text(503, f"{e}\n")
-            if suspect:
-                self.backend.suspects.acquire()
-            try:
-                return self._once(engine, request, client)
-            except _Stopped:
-                if attempt == 2:
-                    return self._failed_twice(engine)
-                # the engine stopped under this query: on purpose (another query ran away, a new
-                # store), or by crashing, when this query may be the cause
-                engine.wait_exit(2.0)
-                suspect = engine.stop_reason in (None, "crash")
-            finally:
-                if suspect and attempt == 2:
-                    self.backend.suspects.release()
-        return None  # not reached
+            except _Stopped as e:
+                died = engine.wait_exit(2.0)  # alive: it dropped the connection (no memory left for a thread)
+                if died and engine.stop_reason in (None, "crash") and not isinstance(e, _NotSent):
+                    crashes += 1
+                    if crashes == 2:
+                        return self._failed_twice(engine)
+                else:
+                    stops += 1
+                    if stops == MAX_STOPS:
+                        break
+        return _text(503, "the SPARQL engine kept stopping under this query; try again in a moment\n")
 
     def _once(self, engine: Engine, request: bytes, client: socket.socket | None) -> Answer | None:
         s = self.settings
@@ -342,13 +395,16 @@ class Guard:
                 try:
                     sock, reused = engine.take()
                 except OSError as e:
-                    raise _Stopped(str(e)) from None
+                    raise _NotSent(str(e)) from None
                 try:
                     status, reason, headers, body, keep = exchange(sock, request, deadline, client, s.max_answer)
-                except _Stopped:
+                except _Stopped as e:
                     sock.close()
-                    if reused and engine.alive() and engine.stop_reason is None:
-                        continue
+                    if reused:  # kept-alive connections may all be stale: drop them, then one fresh try
+                        engine.drop_idle()
+                        if engine.alive() and engine.stop_reason is None:
+                            continue
+                        raise _NotSent(str(e)) from None
                     raise
                 except _TimedOut:
                     sock.close()
@@ -370,8 +426,11 @@ class Guard:
                     engine.give_back(sock)
                 else:
                     sock.close()
+                broken = _broken_answer(status, headers, body)
+                if broken:
+                    return _text(502, f"the SPARQL engine failed in the middle of its answer: {broken}\n")
                 return Answer(status, headers, body, reason)
-            raise _Stopped("no connection")
+            raise _NotSent("no connection")
         finally:
             engine.busy(-1)
 
@@ -382,6 +441,26 @@ class Guard:
                               "memory limit (it was restarted)\n")
         return _text(502, "the SPARQL engine stopped twice while running this query (it was restarted); "
                           "the query is not retried again\n")
+
+
+def _starved(answer: Answer) -> bool:
+    """Oxigraph's answer when its memory limit left no room for a thread: EAGAIN."""
+    return answer.status == 500 and b"(os error 11)" in answer.body[:300]
+
+
+def _broken_answer(status: int, headers: list[tuple[str, str]], body: bytes) -> str | None:
+    """Oxigraph streams results, so an error in mid-evaluation (a failed SERVICE call, a timeout) comes
+    as HTTP 200 with an unfinished document and the error text at its end: say what went wrong."""
+    if status != 200:
+        return None
+    ctype = next((v for k, v in headers if k.lower() == "content-type"), "").split(";")[0].strip()
+    end = body.rstrip()[-200:]
+    unfinished = ((ctype.endswith("json") and not end.endswith((b"}", b"]")))
+                  or (ctype.endswith("xml") and not end.endswith(b">")))
+    if not unfinished:
+        return None
+    tail = end.rsplit(b"}", 1)[-1].rsplit(b">", 1)[-1].rsplit(b",", 1)[-1]
+    return tail.decode("utf-8", "replace").strip()[:200] or "the answer is incomplete"
 
 
 def _text(status: int, text: str, extra: dict[str, str] | None = None) -> Answer:
@@ -413,6 +492,7 @@ def _parse_form(text: str) -> dict[str, list[str]]:
 def make_handler(guard: Guard, settings: GuardSettings, watchdog: "_Watchdog"):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        default_request_version = "HTTP/1.0"  # so that even an error about the request line has a status line
         timeout = settings.header_timeout_s  # idle keep-alive connections and slow senders end here
         server_version = "evkg-serve"
 

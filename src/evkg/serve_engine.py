@@ -124,6 +124,12 @@ class Engine:
                 return
         sock.close()
 
+    def drop_idle(self) -> None:
+        with self._lock:
+            idle, self.idle = self.idle, []
+        for s in idle:
+            s.close()
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
@@ -133,16 +139,17 @@ class Engine:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return False
-        if not self.exit_detail:
-            try:
-                self.exit_detail = self.proc.stderr.read().decode(errors="replace").strip()[-500:]
-            except (OSError, ValueError):
-                pass
+        with self._lock:  # the helper has exited: its last words are all there is to read
+            if not self.exit_detail:
+                try:
+                    self.exit_detail = self.proc.stderr.read().decode(errors="replace").strip()[-500:] or "-"
+                except (OSError, ValueError):
+                    self.exit_detail = "-"
         return True
 
     @property
     def ran_out_of_memory(self) -> bool:
-        return "memory allocation" in self.exit_detail or "out of memory" in self.exit_detail.lower()
+        return "out of memory" in self.exit_detail
 
     def busy(self, delta: int) -> None:
         with self._lock:
@@ -169,11 +176,13 @@ class Engine:
                     except (ProcessLookupError, PermissionError):
                         pass
                     self.wait_exit(5.0)
-            for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-                try:
-                    f.close()
-                except OSError:
-                    pass
+            self.wait_exit(0)
+            with self._lock:
+                for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+                    try:
+                        f.close()
+                    except (OSError, ValueError):
+                        pass
         if self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
 
@@ -211,6 +220,9 @@ def _helper(argv: list[str]) -> int:
         ox = subprocess.Popen([oxigraph_binary(), "serve-read-only", "--location", a.store,
                                "--bind", f"127.0.0.1:{port}", "--timeout-s", a.timeout_s],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              # glibc reserves 64 MB of address space per thread arena: without a cap on
+                              # arenas, concurrent requests alone reach the memory limit (measured)
+                              env={**os.environ, "MALLOC_ARENA_MAX": "2", "RUST_BACKTRACE": "0"},
                               preexec_fn=lambda: confine_exec(a.memory_mb or None))
     except (OSError, EvkgError) as e:
         status(ready=False, error=str(e))
@@ -236,13 +248,16 @@ def _helper(argv: list[str]) -> int:
     status(ready=True, isolated=why is None, why=why, port=port, pid=ox.pid)
     clients: list[socket.socket] = []
     tail = b""
+    out_of_memory = False
     stdin = sys.stdin.buffer
     while ox.poll() is None:
         readable = select.select([listener, stdin, ox.stderr, *clients], [], [], 0.5)[0]
         if stdin in readable and not os.read(stdin.fileno(), 4096):
             break  # the guard went away or asked us to stop
         if ox.stderr in readable:  # keep the end only: it says why Oxigraph stopped, if it does
-            tail = (tail + os.read(ox.stderr.fileno(), 65536))[-2000:]
+            tail = tail[-100:] + os.read(ox.stderr.fileno(), 65536)
+            out_of_memory = out_of_memory or b"memory allocation of" in tail
+            tail = tail[-2000:]
         if listener in readable:
             clients.append(listener.accept()[0])
         for c in [c for c in clients if c in readable]:
@@ -260,10 +275,12 @@ def _helper(argv: list[str]) -> int:
     if ox.poll() is None:
         ox.kill()
     ox.wait()
-    rest = (tail + ox.stderr.read()).decode(errors="replace").strip()
+    rest = tail + ox.stderr.read()
+    out_of_memory = out_of_memory or b"memory allocation of" in rest
     code = ox.returncode
     why_exit = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
-    print(f"oxigraph stopped ({why_exit}){': ' + rest[-300:] if rest else ''}", file=sys.stderr)
+    print(f"oxigraph stopped ({why_exit}){', out of memory' if out_of_memory else ''}: "
+          f"{rest.decode(errors='replace').strip()[-300:]}", file=sys.stderr)
     return 0
 
 
