@@ -450,3 +450,29 @@ def test_no_process_is_left_behind(project, sig):
 def test_loopback_addresses():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("") and not is_loopback("192.168.1.10")
+
+
+def test_a_non_loopback_address_is_warned_about(project, monkeypatch, capsys):
+    """serve() warns before listening where others can reach it (a fake endpoint: tests bind loopback only)."""
+    import evkg.serve as serve_module
+
+    class Fake:
+        def __init__(self, project, host, port, limit_s, settings, allow_service):
+            self.query_url, self.url, self.engine = f"http://{host}:{port}/query", f"http://{host}:{port}", None
+
+        def start(self):
+            return self
+
+        def stop(self):
+            pass
+
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve_module, "Endpoint", Fake)
+    monkeypatch.setattr(serve_module.time, "sleep", interrupt)
+    serve_module.serve(project, "0.0.0.0", 7878, 10)
+    out = capsys.readouterr().out
+    assert "warning: listening on 0.0.0.0" in out and "stopped" in out
+    serve_module.serve(project, "127.0.0.1", 7878, 10)
+    assert "warning" not in capsys.readouterr().out

@@ -70,8 +70,11 @@ def read_submission(files: list[Path], fmt: str | None = None,
         total += len(data)
         if progress and len(data) > LARGE:
             progress(f"parsing {f} ({len(data) / LARGE:.1f} MB)")
-        if format_for(Path(f), fmt) == "json-ld":
+        syntax = format_for(Path(f), fmt)
+        if syntax == "json-ld":
             _check_jsonld(data, f)
+        elif syntax == "xml":
+            _check_xml_entities(data, f)
         parse_into(new, Path(f), fmt, data=data)
     return new
 
@@ -123,6 +126,39 @@ def _check_jsonld(data: bytes, path) -> None:
                             raise EvkgError(f"{path}: the JSON-LD {key} {ref!r} would be loaded from outside "
                                             "the submission; put the context inline (evkg reads no other document)")
                 stack.append(value)
+
+
+class _EndOfProlog(Exception):
+    pass
+
+
+def _check_xml_entities(data: bytes, path) -> None:
+    """Refuse XML entities that read files or multiply text: only plain abbreviations (as Protégé writes
+    for namespaces) are allowed. rdflib's RDF/XML parser takes minutes over a few MB of expanded text."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    count = 0
+
+    def declared(name, is_parameter, value, base, system_id, public_id, notation):
+        nonlocal count
+        count += 1
+        if system_id or public_id or notation:
+            raise EvkgError(f"{path}: the XML entity '{name}' would read {system_id or public_id}; "
+                            "submissions may not refer to other documents")
+        if is_parameter or (value and "&" in value) or count > 200:
+            raise EvkgError(f"{path}: the XML entity '{name}' is refused: only up to 200 plain abbreviations "
+                            "are allowed (nested entities can expand beyond any memory)")
+
+    def first_element(name, attrs):
+        raise _EndOfProlog
+
+    parser.EntityDeclHandler = declared
+    parser.StartElementHandler = first_element
+    try:
+        parser.Parse(data, True)
+    except (_EndOfProlog, expat.ExpatError):
+        pass  # the RDF/XML parser reports syntax errors with their position
 
 
 def ontology_terms(project_root: Path) -> tuple[set, set, set]:
