@@ -143,8 +143,7 @@ class Backend:
 
     def _new_engine(self) -> Engine:
         self.generation += 1
-        return Engine(self.store.resolve(), self.settings.limit_s, self.settings.memory_mb, self.isolate,
-                      self.generation).start()
+        return Engine(self.store.resolve(), self.settings.memory_mb, self.isolate, self.generation).start()
 
     def engine(self, wait_s: float = 15.0) -> Engine:
         """The engine to send a request to, waiting while one starts."""
@@ -501,6 +500,9 @@ def make_handler(guard: Guard, settings: GuardSettings, watchdog: "_Watchdog"):
 
         def setup(self):
             super().setup()
+            # headers and body go out as two writes: without this, a kept-alive client waits for
+            # its delayed ACK on every answer (measured: 22 queries/s instead of hundreds)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             watchdog.register(self, settings.header_timeout_s)
 
         def finish(self):
