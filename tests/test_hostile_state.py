@@ -17,21 +17,9 @@ import pytest
 from evkg.errors import EvkgError
 from evkg.site import generate_site
 
+from test_hostile_submissions import built, root  # noqa: F401 (fixtures: a fresh copy of the built project)
+
 ASK = "ASK { ?s ?p ?o }"
-
-
-@pytest.fixture(scope="module")
-def built(project, tmp_path_factory):
-    dest = tmp_path_factory.mktemp("hostile-state") / "project"
-    shutil.copytree(project.root, dest, ignore=shutil.ignore_patterns(".evkg", "site"))
-    return dest
-
-
-@pytest.fixture
-def root(built, tmp_path):
-    dest = tmp_path / "project"
-    shutil.copytree(built, dest)
-    return dest
 
 
 @pytest.fixture

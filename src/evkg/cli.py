@@ -65,8 +65,8 @@ def _cmd_sparql(args, project: Project) -> int:
     else:
         from .query_safety import DEFAULT_LIMITS
 
-        result = EmbeddedStore(project).query(text, timeout=args.timeout,
-                                              limits=DEFAULT_LIMITS.allowing(args.allow_service or []))
+        store = EmbeddedStore(project, timeout=args.timeout, limits=DEFAULT_LIMITS.allowing(args.allow_service or []))
+        result = store.query(text)
     sys.stdout.write(render(result, args.format))
     return 0
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from .binding import with_values
 from .catalogue import bind, get_query, redirect_services
 from .project import Project
-from .query_safety import DEFAULT_LIMITS
 from .store import EmbeddedStore, QueryResult
 
 
@@ -32,7 +31,7 @@ def run_query(project: Project, name: str, params: dict[str, str] | None = None,
         from .remote import remote_query
 
         return hide_parameters(remote_query(endpoint, text, timeout=timeout or 30.0))
-    store = store or EmbeddedStore(project)
+    store = store or EmbeddedStore(project, timeout=timeout)
     # the SERVICE endpoints a canned query declares (or their --service replacements) are asked for
     allowed = [(services or {}).get(iri, iri) for iri in query.federated]
-    return hide_parameters(store.query(text, timeout=timeout, limits=DEFAULT_LIMITS.allowing(allowed)))
+    return hide_parameters(store.query(text, limits=store.limits.allowing(allowed)))

@@ -65,12 +65,14 @@ class EmbeddedStore:
 
     `query` checks the text first (size, nesting, SERVICE calls: query_safety). With a `timeout` it
     runs the query in a confined child process, which is killed when the time is up: pyoxigraph
-    cannot interrupt a query, and a crash of the engine then ends the child, not the caller."""
+    cannot interrupt a query, and a crash of the engine then ends the child, not the caller. The
+    `timeout` and `limits` given here apply to every query that does not bring its own."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, timeout: float | None = None, limits: QueryLimits = DEFAULT_LIMITS):
         self.path = project.dist / "store"
         if not self.path.is_dir():
             raise EvkgError(f"no built graph at {self.path}; run 'evkg build' first")
+        self.timeout, self.limits = timeout, limits
         self._opened = None
 
     @property
@@ -80,9 +82,11 @@ class EmbeddedStore:
         return self._opened
 
     def query(self, text: str, bindings: dict[str, Node] | None = None, *, timeout: float | None = None,
-              limits: QueryLimits = DEFAULT_LIMITS, memory_mb: int | None = QUERY_MEMORY_MB) -> QueryResult:
+              limits: QueryLimits | None = None, memory_mb: int | None = QUERY_MEMORY_MB) -> QueryResult:
         """Run a SPARQL SELECT or ASK query; `bindings` pre-bind variables to RDF terms. SERVICE calls
         are refused unless `limits.allow_service` names their endpoint."""
+        timeout = self.timeout if timeout is None else timeout
+        limits = limits or self.limits
         check_query(text, limits)
         if timeout is None:
             return _evaluate(self._store, text, bindings)

@@ -215,12 +215,13 @@ def submission_focus(merged: Graph, new: Graph) -> set[Node]:
 
 
 def validate_submission(project: Project, files: list[Path], fmt: str | None = None,
-                        base: Graph | None = None, reason: bool = False, reasoner: str = "hermit",
+                        base: Graph | None = None, reason: bool = False, reasoner: str | None = None,
                         progress: Callable[[str], None] | None = None) -> tuple[ValidationReport, Graph]:
     """The one judgement of new facts, made by `evkg validate` and by `evkg add` alike: vet them
     (read within limits, parse without fetching, facts in the project's vocabulary: vetting.py), then
     validate them with the graph and the derivation rules on the nodes they touch, and, with `reason`,
-    check that the graph stays consistent. Returns the report and the new facts."""
+    check that the graph stays consistent (with `reasoner`, by default the one `evkg build` and
+    `evkg add` use). Returns the report and the new facts."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .rules import apply_rules
@@ -248,8 +249,8 @@ def validate_submission(project: Project, files: list[Path], fmt: str | None = N
         if reason:
             from .reasoning import reason as run_reasoner
 
-            say(f"checking OWL consistency with {reasoner}")
-            owl = pool.submit(run_reasoner, Graph() + merged, reasoner)
+            say("checking OWL consistency")
+            owl = pool.submit(run_reasoner, Graph() + merged, *([reasoner] if reasoner else []))
         say(f"validating {len(focus):,} node(s) with SHACL")
         report = validate_graph(merged, load_shapes(project), sorted(focus, key=str))
         if owl is not None:
@@ -258,7 +259,8 @@ def validate_submission(project: Project, files: list[Path], fmt: str | None = N
             report.seconds["reason"] = round(time.perf_counter() - t3, 3)
             if not result.consistent:
                 report.findings += [Finding("Violation", "(the graph with these facts)", None, None, line,
-                                            f"reasoner:{reasoner}", "OWL consistency") for line in result.explanations]
+                                            f"reasoner:{result.reasoner}", "OWL consistency")
+                                    for line in result.explanations]
     report.seconds = {"parse": round(t1 - t0, 3), "load_graph": round(t2 - t1, 3), **report.seconds}
     return report, new
 
