@@ -143,7 +143,7 @@ def main() -> None:
              f"{args.queries} POSTed queries per cell on the review graph, {', '.join(map(str, args.clients))} client "
              "thread(s), a new connection per query or one kept alive. Ratios are against Oxigraph queried directly.",
              "Run: `python benchmarks/serve_guard.py --out benchmarks/serve_guard.md` (2-core machine shared with other "
-             "work: compare the columns of one run, not runs).", "",
+             "work: cells vary by a third between runs; compare the columns of one row, not runs).", "",
              "| query | clients | keep-alive | " + " | ".join(names) + " |",
              "|---|---:|---|" + "---:|" * len(names)]
     for (qname, clients, keep), values in results.items():
