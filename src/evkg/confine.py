@@ -3,7 +3,8 @@
 The SPARQL engines (the Oxigraph server behind `evkg serve`, and pyoxigraph running a query for the
 CLI) get their own empty network namespace when the system allows one (Linux with unprivileged
 user namespaces): nothing outside can reach them, and they can reach nothing, whatever a query says.
-Elsewhere the functions say so and the caller falls back to a loopback port.
+Elsewhere isolate_network says why not: the engine behind `evkg serve` then listens on a loopback
+port (and says so), and a CLI query relies on the check of its text (query_safety.py) alone.
 """
 
 from __future__ import annotations
