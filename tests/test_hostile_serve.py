@@ -23,7 +23,8 @@ from evkg.project import Project
 from evkg.serve import Endpoint, GuardSettings, free_port, is_loopback
 
 ASK = "ASK { ?s ?p ?o }"
-RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
+RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"  # memory and time
+SPINNER = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # time only, in constant memory
 TRIALS = ("PREFIX evkg: <https://w3id.org/evkg/ontology#> SELECT ?p ?n WHERE { ?p evkg:trialCount ?n } ORDER BY ?p")
 
 
@@ -325,8 +326,9 @@ def test_cors_for_browser_clients(endpoint):
 # --- restarts, retries, cancellation -----------------------------------------------------------------
 
 def test_load_with_a_runaway_and_a_crash_fails_no_innocent_query(project):
-    """20 clients x 50 queries; one client keeps sending a runaway query, and the engine is killed once
-    mid-way: every innocent query still gets its answer."""
+    """20 clients x 50 queries; one client keeps sending runaway queries (two that exhaust the memory
+    limit, two that exhaust the time limit), and the engine is killed once mid-way: every innocent
+    query still gets its answer."""
     with Endpoint(project, port=0, limit_s=3) as ep:
         innocent, runaway, errors = Counter(), Counter(), []
         expected = post(ep.query_url, TRIALS)[1]
@@ -344,8 +346,8 @@ def test_load_with_a_runaway_and_a_crash_fails_no_innocent_query(project):
                     errors.append((status, body[:200]))
 
         def bad():
-            for _ in range(4):
-                runaway[post(ep.query_url, RUNAWAY, timeout=120)[0]] += 1
+            for query in (RUNAWAY, SPINNER, RUNAWAY, SPINNER):
+                runaway[post(ep.query_url, query, timeout=120)[0]] += 1
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(20)] + [threading.Thread(target=bad)]
         for t in threads:
@@ -357,8 +359,8 @@ def test_load_with_a_runaway_and_a_crash_fails_no_innocent_query(project):
         assert not any(t.is_alive() for t in threads)
         assert errors == [] and innocent == Counter({200: 1000}), (innocent, errors[:3])
         assert sum(runaway.values()) == 4 and set(runaway) <= {502, 503}, runaway  # stopped, with a reason
-        # each runaway stopped by the time limit or by the memory limit, and the killed engine restarted
-        assert ep.backend.restarts["timeout"] + ep.backend.restarts["crash"] >= 5, ep.backend.restarts
+        # each runaway stopped the engine (time or memory limit); the kill may fall on one of those stops
+        assert ep.backend.restarts["timeout"] >= 2 and ep.backend.restarts["crash"] >= 2, ep.backend.restarts
 
 
 def test_memory_limit_stops_the_query_not_the_endpoint(project):
@@ -374,7 +376,7 @@ def test_a_client_that_hangs_up_cancels_its_query(project):
     with Endpoint(project, port=0, limit_s=60) as ep:
         first = ep.engine.oxigraph_pid
         with socket.create_connection(("127.0.0.1", ep.port), timeout=10) as s:
-            body = RUNAWAY.encode()
+            body = SPINNER.encode()
             s.sendall(b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                       b"Content-Length: %d\r\n\r\n" % len(body) + body)
             time.sleep(2)

@@ -236,11 +236,11 @@ def test_a_fifo_or_a_folder_is_refused_at_once(root, tmp_path):
             assert r.returncode == 2 and "not a regular file" in r.stderr
 
 
-def test_submitted_values_are_echoed_without_terminal_escapes(root, tmp_path):
+def test_terminal_escapes_are_refused_and_echoed_escaped(root, tmp_path):
     path = write(tmp_path, "escape.ttl", 'jur:US evkg:iso3166Alpha2 "\\u001b[2J\\u001b[31mGOTCHA" .')
     r = evkg(root, "validate", str(path), "--no-reason")
     assert "\x1b" not in r.stdout + r.stderr
-    assert r.returncode == 1 and "\\x1b[31mGOTCHA" in r.stdout
+    assert r.returncode == 1 and "\\x1b[31mGOTCHA" in r.stdout and "control characters" in r.stdout
 
 
 def test_the_api_refuses_the_same(project, tmp_path):

@@ -23,6 +23,7 @@ from .errors import EvkgError
 from .query_safety import DEFAULT_LIMITS, QueryLimits
 from .serve_engine import Engine, store_identity
 
+STALE_S = 0.1  # a kept-alive connection that fails sooner than this after sending was stale
 MAX_STOPS = 5  # restarts on purpose (another query ran away, a new store) a query may live through
 
 @dataclass
@@ -358,8 +359,9 @@ class Guard:
                 died = engine.wait_exit(2.0)  # alive: it dropped the connection (no memory left for a thread)
                 if died and engine.stop_reason in (None, "crash") and not isinstance(e, _NotSent):
                     crashes += 1
-                    if crashes == 2:
-                        return self._failed_twice(engine)
+                    # the second crash under it, or a crash of its own making while it ran alone: the cause
+                    if crashes == 2 or (getattr(e, "alone", False) and engine.crashed_by_itself):
+                        return self._failed(engine)
                 else:
                     stops += 1
                     if stops == MAX_STOPS:
@@ -370,18 +372,21 @@ class Guard:
         s = self.settings
         started = time.monotonic()
         deadline = started + s.limit_s
-        engine.busy(+1)
+        start = engine.begin()
         try:
-            for _ in range(2):  # a kept-alive connection may have been closed meanwhile: one fresh try
+            for _ in range(2):
                 try:
                     sock, reused = engine.take()
                 except OSError as e:
                     raise _NotSent(str(e)) from None
+                sent = time.monotonic()
                 try:
                     status, reason, headers, body, keep = exchange(sock, request, deadline, client, s.max_answer)
                 except _Stopped as e:
                     sock.close()
-                    if reused:  # kept-alive connections may all be stale: drop them, then one fresh try
+                    # a kept-alive connection that fails at once was stale (its engine had died before):
+                    # drop them all, then one fresh try; one that fails later failed under this request
+                    if reused and time.monotonic() - sent < STALE_S:
                         engine.drop_idle()
                         if engine.alive() and engine.stop_reason is None:
                             continue
@@ -412,16 +417,19 @@ class Guard:
                     return text_answer(502, f"the SPARQL engine failed in the middle of its answer: {broken}\n")
                 return Answer(status, headers, body, reason)
             raise _NotSent("no connection")
+        except _Stopped as e:
+            e.alone = engine.was_alone(start)
+            raise
         finally:
-            engine.busy(-1)
+            engine.end()
 
-    def _failed_twice(self, engine: Engine) -> Answer:
+    def _failed(self, engine: Engine) -> Answer:
         engine.wait_exit(2.0)
         if engine.ran_out_of_memory:
             return text_answer(503, f"query stopped: the SPARQL engine ran out of its {self.settings.memory_mb} MB "
-                              "memory limit (it was restarted)\n")
-        return text_answer(502, "the SPARQL engine stopped twice while running this query (it was restarted); "
-                          "the query is not retried again\n")
+                                    "memory limit (it was restarted)\n")
+        return text_answer(502, "the SPARQL engine crashed while running this query (it was restarted); "
+                                "the query is not retried again\n")
 
 
 def _starved(answer: Answer) -> bool:

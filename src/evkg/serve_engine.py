@@ -58,6 +58,7 @@ class Engine:
         self.stop_reason: str | None = None
         self.exit_detail = ""
         self.in_flight = 0
+        self.requests = 0  # sent to it so far
         self.idle: list[socket.socket] = []
         self._lock = threading.Lock()
         self._control: socket.socket | None = None
@@ -151,9 +152,25 @@ class Engine:
     def ran_out_of_memory(self) -> bool:
         return "out of memory" in self.exit_detail
 
-    def busy(self, delta: int) -> None:
+    @property
+    def crashed_by_itself(self) -> bool:
+        """Died of what a query can cause (an abort, a segmentation fault), not killed from outside."""
+        return any(f"signal {name}" in self.exit_detail for name in ("SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL"))
+
+    def begin(self) -> tuple[int, int]:
+        """Count a request in: how many were in flight before it, and its number."""
         with self._lock:
-            self.in_flight += delta
+            self.in_flight += 1
+            self.requests += 1
+            return self.in_flight - 1, self.requests
+
+    def end(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def was_alone(self, start: tuple[int, int]) -> bool:
+        """Whether the request that began with `start` was the only one in flight all along."""
+        return start[0] == 0 and self.requests == start[1]
 
     def stop(self, reason: str, kill: bool = False) -> None:
         """Stop the helper and Oxigraph: closing stdin asks the helper to; a kill of the process group

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ META_NAMESPACES = (str(RDF), str(RDFS), str(OWL))
 CLASS_TYPES = {OWL.Class, RDFS.Class}
 PROPERTY_TYPES = {RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}
 LARGE = 1024 * 1024  # submissions above this size report their progress
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,8 @@ def _iri_problem(term) -> str | None:
 def _literal_problem(o: Literal) -> str | None:
     if len(o) > MAX_LITERAL_CHARS:
         return f"a literal of {len(o):,} characters; the limit is {MAX_LITERAL_CHARS:,}"
+    if CONTROL.search(str(o)):  # a value printed later in a terminal would drive it
+        return "control characters (terminal escape sequences and the like) in a literal"
     if o.language:
         import pyoxigraph
 
