@@ -13,7 +13,7 @@ import pytest
 
 from evkg.cli import main
 
-from test_hostile_serve import RUNAWAY, Listener, nested
+from test_hostile_serve import RUNAWAY, SPINNER, Listener, nested
 
 
 def run(capsys, *argv):
@@ -109,9 +109,17 @@ def test_a_fifo_as_a_query_file_does_not_hang(project, tmp_path):
 
 def test_the_timeout_stops_an_embedded_query(project, capsys):
     t = time.monotonic()
-    code, _, err = run(capsys, "--root", str(project.root), "sparql", RUNAWAY, "--timeout", "2")
+    code, _, err = run(capsys, "--root", str(project.root), "sparql", SPINNER, "--timeout", "2")
     assert code == 2 and "ran longer than the 2 s limit" in one_line(err)
     assert time.monotonic() - t < 30
+
+
+def test_the_memory_limit_stops_an_embedded_query(project):
+    """The sort of a large cartesian product grows past the 2 GB cap of the query's child process:
+    one line, whatever the engine says as it aborts."""
+    r = evkg("--root", str(project.root), "sparql", RUNAWAY, "--timeout", "60")
+    assert r.returncode == 2 and r.stderr.decode().count("\n") == 1, r.stderr
+    assert b"memory limit" in r.stderr
 
 
 def test_deep_nesting_is_refused_before_parsing(project, tmp_path):

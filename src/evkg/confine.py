@@ -109,6 +109,7 @@ def run_confined(fn, timeout: float, memory_mb: int | None = None, isolate: bool
     """Run `fn()` in a forked child (no network if `isolate` and the system allows it, memory capped)
     and return its result; the child is killed when `timeout` seconds pass. Exceptions raised by
     `fn` are raised here; ChildFailed says why there is no result ('timeout', 'memory', 'crash')."""
+    import faulthandler
     import pickle
     import select
     import time
@@ -119,6 +120,10 @@ def run_confined(fn, timeout: float, memory_mb: int | None = None, isolate: bool
         status = 0
         try:
             os.close(read_fd)
+            # the parent says what went wrong, in one line: no engine message or fault dump of ours
+            faulthandler.disable()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
             die_with_parent()
             if isolate:
                 isolate_network()

@@ -5,7 +5,7 @@ cause, or when `evkg build`/`evkg add` installs a new store. `Guard.ask` sends o
 decides what an engine that stopped under it means: stopped on purpose (another query ran away, its
 client hung up, a new store), the request is innocent and is sent again; crashed, it may be the
 cause, so it is sent again alone (`Gate`: nothing else in flight), and a request under which the
-engine crashes twice fails. `exchange` reads an answer in full, within the time limit, watching for
+engine crashes twice, or aborts while it runs alone, fails. `exchange` reads an answer in full, within the time limit, watching for
 the client hanging up.
 """
 
@@ -339,7 +339,8 @@ class Guard:
 
         When the engine stops under a query, the query is tried again: after a stop on purpose (another
         query ran away, a new store) it is innocent; after a crash it may be the cause, so it is tried
-        again alone (one suspect at a time), and a query under which the engine crashes twice fails."""
+        again alone (one suspect at a time), and a query under which the engine crashes twice, or
+        aborts while it runs alone, fails."""
         crashes = stops = 0
         starved_until = time.monotonic() + self.settings.limit_s + 2
         engine = None
