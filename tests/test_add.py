@@ -80,12 +80,12 @@ def test_validate_other_syntaxes(root, tmp_path):
     for ext, fmt in ((".nt", "nt"), (".jsonld", "json-ld"), (".rdf", "xml"), (".trig", "trig")):
         f = tmp_path / f"example{ext}"
         g.serialize(f, format=fmt, encoding="utf-8")
-        r = evkg(root, "validate", str(f))
+        r = evkg(root, "validate", str(f), "--no-reason")  # the syntax is the point here, not the reasoner
         assert r.returncode == 0, (ext, r.stdout, r.stderr)
     # the extension can be overridden
     f = tmp_path / "example.data"
     g.serialize(f, format="nt", encoding="utf-8")
-    assert evkg(root, "validate", str(f), "--format", "nt").returncode == 0
+    assert evkg(root, "validate", str(f), "--format", "nt", "--no-reason").returncode == 0
 
 
 def test_add_places_file_and_rebuilds(root):

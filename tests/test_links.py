@@ -178,7 +178,7 @@ def test_federated_jurisdiction_facts_embedded(project, store, wikidata_standin)
 
 
 def test_federated_queries_same_through_the_endpoint(project, store, wikidata_standin):
-    with Endpoint(project, port=0, limit_s=20) as ep:
+    with Endpoint(project, port=0, limit_s=20, allow_service=[wikidata_standin]) as ep:  # SERVICE is refused unless allowed
         for name in ("wikidata-jurisdiction-facts", "wikidata-authority-websites"):
             local = run_query(project, name, store=store, services={WIKIDATA: wikidata_standin})
             remote = run_query(project, name, endpoint=ep.query_url, services={WIKIDATA: wikidata_standin})

@@ -34,22 +34,29 @@ def _target(project: Project, source: Path) -> Path:
 
 def add_facts(project: Project, source: Path, fmt: str | None = None, reason: bool = True,
               progress: Callable[[str], None] = _stderr) -> AddResult:
-    """Validate `source` with the graph; if it conforms, install it as Turtle under data/added/ and rebuild dist/.
+    """Judge `source` as `evkg validate` does; if it conforms, install it as Turtle under data/added/ and rebuild dist/.
 
-    On any failure (syntax, violation, inconsistency, interruption) data/ and dist/ stay as they were."""
+    The new file and dist/ are staged outside data/ and dist/ and committed through the journal: on
+    any failure (syntax, violation, inconsistency, interruption) data/ and dist/ stay as they were,
+    byte for byte, at once."""
     with locked(project) as txn:
         txn.recover()
         progress(f"validating {source}")
-        report, new = validate_submission(project, [source], fmt)
+        report, new = validate_submission(project, [source], fmt, reason=reason, progress=progress)
         if not report.conforms:
             return AddResult(report, None)
         target = _target(project, source)
-        target.parent.mkdir(parents=True, exist_ok=True)
         for prefix, ns in PREFIXES.items():
             new.bind(prefix, ns, override=True)
-        staged = target.with_name(f".{target.name}.tmp")
-        write_atomic(staged, new.serialize(format="turtle", encoding="utf-8"))
-        crash_point("data-staged")
-        result = compile_graph(project, reason=reason, progress=progress, extra_files=[staged], staging=txn.staged_dist)
-        publish(result, txn, progress, moves=[(staged, target)])
+        staged = txn.stage_path(target.name)
+        try:
+            write_atomic(staged, new.serialize(format="turtle", encoding="utf-8"))
+            crash_point("data-staged")
+            result = compile_graph(project, reason=reason, progress=progress, extra_files=[staged],
+                                   staging=txn.staged_dist)
+            publish(result, txn, progress, moves=[(staged, target)])
+        except BaseException:
+            if not txn.journal.exists():  # not committed: nothing of it may remain
+                txn.rollback()
+            raise
         return AddResult(report, target)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EvkgError
+from .errors import EvkgError, printable
 from .project import Project
 
 
@@ -80,9 +80,13 @@ def _read_query(arg: str) -> str:
     path = Path(arg)
     if arg.endswith((".rq", ".sparql")) or (len(arg) < 256 and path.is_file()):
         try:
+            if path.exists() and not path.is_file():  # a FIFO or a device would never end
+                raise EvkgError(f"{arg}: not a regular file")
             return path.read_text(encoding="utf-8")
         except OSError as e:
             raise EvkgError(f"{arg}: cannot read query file: {e.strerror}") from None
+        except UnicodeDecodeError as e:
+            raise EvkgError(f"{arg}: the query file is not UTF-8 (byte {e.object[e.start]:#04x} at offset {e.start})") from None
     return arg
 
 
@@ -91,7 +95,13 @@ def _cmd_sparql(args, project: Project) -> int:
     from .querying import names_for, open_backend
 
     text = _read_query(args.query)
-    backend = open_backend(project, args.endpoint, args.timeout)
+    if args.endpoint:
+        backend = open_backend(project, args.endpoint, args.timeout)
+    else:
+        from .query_safety import DEFAULT_LIMITS
+        from .store import EmbeddedStore
+
+        backend = EmbeddedStore(project, timeout=args.timeout, limits=DEFAULT_LIMITS.allowing(args.allow_service or []))
     result = backend.query(text)
     if result.boolean is not None or args.format in ("json", "tsv"):
         from .results import render
@@ -282,7 +292,8 @@ def _cmd_links(args, project: Project) -> int:
 def _cmd_serve(args, project: Project) -> int:
     from .serve import serve
 
-    serve(project, args.host, args.port, args.timeout)
+    serve(project, args.host, args.port, args.timeout, allow_service=args.allow_service or [],
+          memory_mb=args.max_memory, max_request=args.max_request * 1024)
     return 0
 
 
@@ -361,7 +372,7 @@ def _cmd_validate(args, project: Project) -> int:
     from .validation import validate_submission
 
     out, rdf = _split_formats(args.format)
-    report, _ = validate_submission(project, [Path(f) for f in args.files], rdf)
+    report, _ = validate_submission(project, [Path(f) for f in args.files], rdf, reason=not args.no_reason)
     sys.stdout.write(report.to_json() + "\n" if out == "json" else report.render())
     return 0 if report.conforms else 1
 
@@ -387,7 +398,7 @@ def _cmd_add(args, project: Project) -> int:
 def _cmd_recover(args, project: Project) -> int:
     from .transaction import recover_if_needed
 
-    print(recover_if_needed(project) or "nothing to recover")
+    print(recover_if_needed(project, wait=True, force=True) or "nothing to recover")
     return 0
 
 
@@ -403,7 +414,31 @@ def _output_options(p: argparse.ArgumentParser, formats: tuple[str, ...], iris: 
 def _endpoint_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint", help="run on this SPARQL endpoint (through SPARQLWrapper) instead of the embedded store; "
                                       "HTTP basic auth from EVKG_ENDPOINT_USER / EVKG_ENDPOINT_PASSWORD")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the endpoint (default 30)")
+    p.add_argument("--timeout", type=_seconds, default=30.0,
+                   help="seconds a query may take, on the endpoint or the embedded store (default 30)")
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got '{text}'")
+    return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got '{text}'")
+    return int(text)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got '{text}'")
+    return int(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -485,6 +520,8 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("sparql", help="run a SPARQL SELECT/ASK query (text or .rq file) on the built graph")
     q.add_argument("query", help="query text or path to a .rq file")
     q.add_argument("--labels", action="store_true", help="show labels instead of IRIs (CURIEs) in the table")
+    q.add_argument("--allow-service", action="append", metavar="URL",
+                   help="let the query call this SERVICE endpoint (repeatable; by default SERVICE is refused)")
     _output_options(q, ("table", "csv", "markdown", "xlsx", "json", "tsv"), iris=False)
     _endpoint_options(q)
     q.set_defaults(func=_cmd_sparql)
@@ -500,8 +537,14 @@ def parser() -> argparse.ArgumentParser:
 
     sv = sub.add_parser("serve", help="serve the built graph as a read-only SPARQL endpoint (Ctrl-C stops it)")
     sv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback only)")
-    sv.add_argument("--port", type=int, default=7878)
-    sv.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
+    sv.add_argument("--port", type=_port, default=7878)
+    sv.add_argument("--timeout", type=_seconds, default=10.0, help="seconds a query may run (default 10)")
+    sv.add_argument("--allow-service", action="append", metavar="URL",
+                    help="let queries call this SERVICE endpoint (repeatable; by default SERVICE is refused)")
+    sv.add_argument("--max-memory", type=_positive_int, default=2048, metavar="MB",
+                    help="memory limit of the SPARQL engine (default 2048)")
+    sv.add_argument("--max-request", type=_positive_int, default=1024, metavar="KB",
+                    help="largest request accepted (default 1024)")
     sv.set_defaults(func=_cmd_serve)
 
     ld = sub.add_parser("load", help="copy dist/ into named graphs of a SPARQL store (Graph Store HTTP Protocol); "
@@ -536,6 +579,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate new facts (with the graph) against the SHACL shapes")
     v.add_argument("files", nargs="+", metavar="FILE")
     v.add_argument("--format", action="append", choices=OUTPUT_FORMATS + RDF_FORMATS, help=fmt_help)
+    v.add_argument("--no-reason", action="store_true", help="skip the OWL consistency check (as 'add --no-reason')")
     v.set_defaults(func=_cmd_validate)
 
     a = sub.add_parser("add", help="validate a file of new facts and, if it conforms, add it to data/ and rebuild")
@@ -550,6 +594,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Exit codes: 0 done, 1 the input does not conform (or a build check failed),
+    2 a user's mistake or the machine's state (one line on stderr, never a traceback), 130 interrupted."""
+    argv = sys.argv[1:] if argv is None else argv
+    for i, arg in enumerate(argv, 1):
+        if any(0xDC80 <= ord(c) <= 0xDCFF for c in arg):  # bytes that are not UTF-8 (surrogateescape)
+            print(f"evkg: error: argument {i} ({printable(arg, 80)}) is not valid UTF-8", file=sys.stderr)
+            return 2
     args = parser().parse_args(argv)
     try:
         project = Project.locate(args.root)
@@ -563,13 +614,30 @@ def main(argv: list[str] | None = None) -> int:
     except EvkgError as e:
         if getattr(e, "details", ""):
             print(e.details, file=sys.stderr, end="" if e.details.endswith("\n") else "\n")
-        print(f"evkg: error: {e}", file=sys.stderr)
+        print(f"evkg: error: {printable(str(e))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("evkg: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # the machine's state: read-only or full disk, missing folder, name too long ...
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"evkg: error: {printable(where + (e.strerror or str(e)))}", file=sys.stderr)
+        return 2
+    except UnicodeError as e:
+        print(f"evkg: error: input is not valid UTF-8 ({printable(str(e), 200)})", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("evkg: error: out of memory", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug: still one line, and where to look
+        import traceback
+
+        last = traceback.extract_tb(e.__traceback__)[-1]
+        print(f"evkg: internal error: {type(e).__name__}: {printable(str(e), 300)} "
+              f"(at {Path(last.filename).name}:{last.lineno}; please report it)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

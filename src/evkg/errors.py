@@ -26,3 +26,17 @@ class BuildFailure(EvkgError):
     def __init__(self, message: str, details: str = ""):
         super().__init__(message)
         self.details = details
+
+
+def printable(text: str, limit: int = 1000) -> str:
+    """`text` safe to echo on one terminal line: control characters (newlines and escape sequences
+    included) and undecodable bytes shown as \\x.. escapes, and cut to `limit` characters."""
+    out = "".join(c if c.isprintable() else _escaped(c) for c in text)
+    return out if len(out) <= limit else out[:limit] + f"... ({len(out) - limit} more characters)"
+
+
+def _escaped(c: str) -> str:
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    return c.encode("unicode_escape", "backslashreplace").decode("ascii") if ord(c) < 0xD800 or ord(c) > 0xDFFF \
+        else f"\\u{ord(c):04x}"

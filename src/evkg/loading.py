@@ -34,14 +34,17 @@ def _position(err: BadSyntax) -> tuple[int, int]:
     return err.lines + 1, err._i - start + 1
 
 
-def parse_into(graph: Graph, path: Path, fmt: str | None = None, shown: str | None = None) -> Graph:
-    """Parse `path` into `graph`; any syntax error becomes one SourceSyntaxError naming file:line:col."""
+def parse_into(graph: Graph, path: Path, fmt: str | None = None, shown: str | None = None,
+               data: bytes | None = None) -> Graph:
+    """Parse `path` (or its `data`, already read) into `graph`; any syntax error becomes one
+    SourceSyntaxError naming file:line:col."""
     shown = shown or str(path)
     fmt = format_for(path, fmt)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise EvkgError(f"{shown}: cannot read: {e.strerror}") from None
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise EvkgError(f"{shown}: cannot read: {e.strerror}") from None
     target = graph
     if fmt in ("trig", "nquads") and not isinstance(graph, Dataset):
         target = Dataset()

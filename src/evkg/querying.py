@@ -32,9 +32,13 @@ class RemoteEndpoint:
         return remote_query(self.url, text, timeout=self.timeout)
 
 
-def open_backend(project: Project, endpoint: str | None = None, timeout: float = 30.0) -> Backend:
-    """The embedded store of `project`'s built graph, or `endpoint` if one is given."""
-    return RemoteEndpoint(endpoint, timeout) if endpoint else EmbeddedStore(project)
+def open_backend(project: Project, endpoint: str | None = None, timeout: float | None = None) -> Backend:
+    """The embedded store of `project`'s built graph, or `endpoint` if one is given. A `timeout` on the
+    embedded store runs each query in a child process that is stopped when the time is up; an
+    endpoint is waited for 30 s unless told otherwise."""
+    if endpoint:
+        return RemoteEndpoint(endpoint, timeout or 30.0)
+    return EmbeddedStore(project, timeout=timeout)
 
 
 def names_for(backend: Backend) -> Names:
@@ -58,7 +62,7 @@ def hide_parameters(result: QueryResult) -> QueryResult:
 
 
 def run_query(project: Project, name: str, params: dict[str, str] | None = None,
-              store: Backend | None = None, endpoint: str | None = None, timeout: float = 30.0,
+              store: Backend | None = None, endpoint: str | None = None, timeout: float | None = None,
               services: dict[str, str] | None = None, names: Names | None = None,
               silent_rows: bool = True) -> QueryResult:
     """Run the canned query `name` with `params` (what a person typed: names, codes, labels, CURIEs,
@@ -78,7 +82,13 @@ def execute(query: CannedQuery, bound: dict, backend: Backend, names: Names,
     # WHERE group. (pyoxigraph's substitutions= joins the values only after evaluating the pattern,
     # which made parameterized queries 10-100x slower than the same query with VALUES.)
     text = with_values(redirect_services(query, query.text, services or {}), bound)
-    result = hide_parameters(backend.query(text))
+    if isinstance(backend, EmbeddedStore):
+        # the SERVICE endpoints a canned query declares (or their --service replacements) are asked for;
+        # any other SERVICE is refused before the engine sees the query
+        allowed = [(services or {}).get(iri, iri) for iri in query.federated]
+        result = hide_parameters(backend.query(text, limits=backend.limits.allowing(allowed)))
+    else:
+        result = hide_parameters(backend.query(text))
     if silent_rows and query.per_jurisdiction and result.boolean is None:
         add_silent_jurisdictions(result, query, bound, names)
     return result

@@ -52,7 +52,7 @@ def _reasoner_input(graph: Graph, reasoner: str) -> Graph:
     for s, p, o in graph:
         if s in provenance or (p not in logical and not str(p).startswith((str(OWL), str(RDFS)))):
             continue
-        if p in (RDFS.label, RDFS.comment, RDFS.seeAlso):
+        if p in (RDFS.label, RDFS.comment, RDFS.seeAlso, OWL.imports):  # owlready2 would fetch an import
             continue
         if reasoner == "pellet" and isinstance(o, Literal) and o.datatype in UNSUPPORTED:
             continue

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -33,7 +34,22 @@ USER_VAR, PASSWORD_VAR = "EVKG_ENDPOINT_USER", "EVKG_ENDPOINT_PASSWORD"
 
 def _check_endpoint(url: str) -> None:
     if not re.match(r"^https?://[^\s/]+", url):
-        raise EvkgError(f"endpoint '{url}' is not an http(s) URL")
+        raise EvkgError(f"endpoint '{shown_url(url)}' is not an http(s) URL")
+
+
+def shown_url(url: str) -> str:
+    """`url` as it may appear in a message: without a user name or password in it."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#@]*@", r"\1", url)
+
+
+def warn_if_plain_http(url: str, creds) -> None:
+    """Say so when credentials would cross the network unencrypted (loopback excepted)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "http" and (creds or parts.password) and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        print(f"evkg: warning: sending credentials to {shown_url(url)} over plain http: anyone on the way can "
+              "read them; use https", file=sys.stderr)
 
 
 def _credentials() -> tuple[str, str] | None:
@@ -60,6 +76,7 @@ def remote_query(endpoint: str, query: str, bindings: dict[str, Node] | None = N
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     _check_endpoint(endpoint)
+    shown = shown_url(endpoint)
     # whole-line comments (the '#+' headers) only lengthen the request
     text = re.sub(r"(?m)^\s*#.*\n", "", with_values(query, bindings or {}))
     sw = SPARQLWrapper(endpoint)
@@ -69,6 +86,7 @@ def remote_query(endpoint: str, query: str, bindings: dict[str, Node] | None = N
     sw.setTimeout(int(timeout) or 1)
     sw.setMethod(POST if len(text) > POST_ABOVE else GET)
     creds = _credentials()
+    warn_if_plain_http(endpoint, creds)
     if creds:
         sw.setCredentials(*creds)
     sw.setQuery(text)
@@ -86,17 +104,17 @@ def remote_query(endpoint: str, query: str, bindings: dict[str, Node] | None = N
         ctype = response.response.headers.get("Content-Type", "")
         body = response.response.read()
     except urllib.error.HTTPError as e:
-        raise EvkgError(f"endpoint {endpoint} answered HTTP {e.code} {e.reason}") from None
+        raise EvkgError(f"endpoint {shown} answered HTTP {e.code} {e.reason}") from None
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as e:
         reason = getattr(e, "reason", e)
-        raise EvkgError(f"endpoint {endpoint} did not answer: {reason}") from None
+        raise EvkgError(f"endpoint {shown} did not answer: {reason}") from None
     except SPARQLWrapperException as e:
         # SPARQLWrapper turns HTTP errors into its own exceptions; name the status a user can look up
         status = {"QueryBadFormed": "HTTP 400 (query rejected as malformed)", "Unauthorized": "HTTP 401 (unauthorized)",
                   "URITooLong": "HTTP 414 (URI too long)", "EndPointNotFound": "HTTP 404 (not found)",
                   "EndPointInternalError": "HTTP 500 (internal error)"}.get(type(e).__name__, type(e).__name__)
-        raise EvkgError(f"endpoint {endpoint} answered {status}") from None
-    return _parse_results(endpoint, ctype, body)
+        raise EvkgError(f"endpoint {shown} answered {status}") from None
+    return _parse_results(shown, ctype, body)
 
 
 def _parse_results(endpoint: str, ctype: str, body: bytes) -> QueryResult:

@@ -11,13 +11,14 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from .errors import BuildFailure, EvkgError
-from .loading import load_sources, parse_into
+from .errors import BuildFailure, EvkgError, printable
+from .loading import load_sources
 from .namespaces import EVKG, RDF
 from .project import Project
 from .provenance import describe_locations
@@ -66,15 +67,15 @@ class ValidationReport:
         for f in sorted(self.findings, key=lambda f: (f.focus, f.severity, f.shape)):
             groups.setdefault(f.focus, []).append(f)
         lines = []
-        for focus, items in groups.items():
-            lines.append(focus)
+        for focus, items in groups.items():  # values come from the submission: no terminal escapes
+            lines.append(printable(focus, 300))
             for f in items:
-                lines.append(f"  {f.severity}: {f.message}")
+                lines.append(f"  {f.severity}: {printable(f.message, 2000)}")
                 detail = [f"shape {f.shape}" + (f" ({f.shape_name})" if f.shape_name else "")]
                 if f.path:
-                    detail.append(f"path {f.path}")
+                    detail.append(f"path {printable(f.path, 300)}")
                 if f.value:
-                    detail.append(f"value {f.value}")
+                    detail.append(f"value {printable(f.value, 300)}")
                 lines.append("    " + "; ".join(detail))
         nv = len(self.violations())
         nw = sum(1 for f in self.findings if f.severity == "Warning")
@@ -268,27 +269,66 @@ def submission_focus(merged: Graph, new: Graph) -> set[Node]:
     return focus
 
 
-def read_submission(files: list[Path], fmt: str | None = None) -> Graph:
-    """Parse the new facts; a syntax error names file, line and column."""
-    new = Graph()
-    for f in files:
-        parse_into(new, f, fmt)
-    return new
-
-
 def validate_submission(project: Project, files: list[Path], fmt: str | None = None,
-                        base: Graph | None = None) -> tuple[ValidationReport, Graph]:
-    """Validate new facts together with the graph, on the nodes they touch. Returns the report and the new facts."""
+                        base: Graph | None = None, reason: bool = False, reasoner: str | None = None,
+                        progress: Callable[[str], None] | None = None) -> tuple[ValidationReport, Graph]:
+    """The one judgement of new facts, made by `evkg validate` and by `evkg add` alike: vet them
+    (read within limits, parse without fetching, facts in the project's vocabulary: vetting.py), then
+    validate them with the graph and the derivation rules on the nodes they touch, and, with `reason`,
+    check that the graph stays consistent (with `reasoner`, by default the one `evkg build` and
+    `evkg add` use). Returns the report and the new facts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .reasoning import graph_of, store_of
+    from .rules import apply_rules
+    from .vetting import LARGE, ontology_terms, read_submission, vet
+
     t0 = time.perf_counter()
-    new = read_submission(files, fmt)
+    large = sum(Path(f).stat().st_size for f in files if Path(f).is_file()) > LARGE
+    say = progress or (_stderr if large else (lambda m: None))
+    new = read_submission(files, fmt, say)
     t1 = time.perf_counter()
+    say(f"checking {len(new):,} new triple(s)")
+    problems = vet(new, *ontology_terms(project.root))
+    if problems:
+        return ValidationReport([_problem_finding(p) for p in problems], 0,
+                                {"parse": round(t1 - t0, 3), "vet": round(time.perf_counter() - t1, 3)}), new
     merged = base if base is not None else built_graph(project)
     for triple in new:
         merged.add(triple)
     describe_locations(merged)  # new facts may cite new source locations; bad ones fail here
+    store = store_of(merged)
+    apply_rules(store, project.rules)  # as the build derives shortcuts, so shapes and reasoner see them
+    merged = graph_of(store)
     t2 = time.perf_counter()
     focus = submission_focus(merged, new)
-    report = validate_graph(merged, load_shapes(project), sorted(focus, key=str))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        owl = None
+        if reason:
+            from .reasoning import reason as run_reasoner
+
+            say("checking OWL consistency")
+            t3 = time.perf_counter()
+            owl = pool.submit(run_reasoner, store, *([reasoner] if reasoner else []))
+        say(f"validating {len(focus):,} node(s) with SHACL")
+        report = validate_graph(merged, load_shapes(project), sorted(focus, key=str))
+        if owl is not None:
+            result = owl.result()
+            report.seconds["reason"] = round(time.perf_counter() - t3, 3)  # beside the shapes, not after
+            if not result.consistent:
+                report.findings += [Finding("Violation", "(the graph with these facts)", None, None, line,
+                                            f"reasoner:{result.reasoner}", "OWL consistency")
+                                    for line in result.explanations]
     report.seconds = {"parse": round(t1 - t0, 3), "load_graph": round(t2 - t1, 3), **report.seconds}
     return report, new
 
+
+def _problem_finding(p) -> Finding:
+    return Finding("Violation", _shown(p.subject) or "", _shown(p.predicate), _shown(p.value), p.message,
+                   f"submission:{p.rule}", "what a submission may contain")
+
+
+def _stderr(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)

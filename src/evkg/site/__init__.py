@@ -57,11 +57,64 @@ def _environment():
                        undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
 
 
-def _check_target(out: Path) -> None:
-    """Refuse to replace a directory that is not an earlier report (it would be deleted)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise EvkgError(f"{out} exists and is not a report made by 'evkg report'; choose another --out "
-                        "or remove it yourself")
+def _check_target(out: Path, legacy_marker_ok: bool = False) -> None:
+    """Refuse to replace a directory that is not an earlier report (it would be deleted).
+
+    An earlier report is recognized by its content, not by a marker anyone could plant: its MARKER
+    lists every file with its SHA-256, and the directory must hold exactly those files, unchanged.
+    (`legacy_marker_ok`: under dist/, which evkg owns, the plain marker of earlier versions will do.)"""
+    if not out.exists() and not out.is_symlink():
+        return
+    refuse = f"{out} exists and is not a report made by 'evkg report'"
+    if out.is_symlink() or not out.is_dir():
+        raise EvkgError(f"{refuse} (it is not a folder); choose another --out or remove it yourself")
+    if not any(out.iterdir()):
+        return
+    if legacy_marker_ok and (out / MARKER).is_file() and not (out / MARKER).read_text(errors="replace").startswith("{"):
+        return
+    try:
+        listed = json.loads((out / MARKER).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = None
+    found = {}
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out).as_posix()
+        if p.is_symlink() or not (p.is_file() or p.is_dir()):
+            raise EvkgError(f"{refuse} ({rel} is not a plain file); choose another --out or remove it yourself")
+        if p.is_file() and rel != MARKER:
+            found[rel] = _sha256(p)
+    if not isinstance(listed, dict) or found != listed:
+        extra = sorted(set(found) - set(listed)) if isinstance(listed, dict) else sorted(found)
+        changed = [r for r in found if isinstance(listed, dict) and r in listed and listed[r] != found[r]]
+        example = (extra or changed or ["its list of files"])[0]
+        raise EvkgError(f"{refuse} (it holds {'changed ' if changed and not extra else ''}{example}, which the "
+                        "report did not write); choose another --out or remove it yourself")
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _manifest(files: dict[str, str | bytes]) -> str:
+    import hashlib
+
+    listed = {rel: hashlib.sha256(text if isinstance(text, bytes) else text.encode("utf-8")).hexdigest()
+              for rel, text in files.items()}
+    return json.dumps({"made_by": "evkg report; the whole directory is replaced on the next run, "
+                                  "if every file is as listed here", "files": listed}, indent=1, sort_keys=True)
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def _build_report(project: Project) -> tuple[dict, str]:
@@ -245,12 +298,14 @@ def snapshot_context(snap) -> dict:
 def generate_site(project: Project, out: Path | None = None) -> SiteResult:
     """Write the site to `out` (default dist/site), replacing an earlier report there only once the
     new one is complete: on any error the directory is left as it was."""
-    out = Path(out) if out else project.dist / "site"
-    _check_target(out)
+    default = project.dist / "site"
+    out = Path(out) if out else default
+    _check_target(out, legacy_marker_ok=out.resolve() == default.resolve())
     files, queries = render_pages(project)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is for reading
     except OSError as e:
         raise EvkgError(f"cannot write the report next to {out}: {e.strerror or e}") from None
     try:
@@ -258,7 +313,7 @@ def generate_site(project: Project, out: Path | None = None) -> SiteResult:
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text, encoding="utf-8")
-        (tmp / MARKER).write_text("made by evkg report; the whole directory is replaced on the next run\n")
+        (tmp / MARKER).write_text(_manifest(files), encoding="utf-8")
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, OSError):
