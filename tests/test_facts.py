@@ -235,6 +235,9 @@ def test_trial_total_is_the_sum_of_table_2(select):
     ("ent:contradiction-EU-trial-route", {"pos:EU-req-sec3-atmp", "pos:EU-path-sec4"}),
     ("ent:contradiction-INT-ich-name", {"pos:INT-name-sec5-ich", "pos:INT-name-refs-r51-ich"}),
     ("ent:contradiction-TW-ref-61", {"pos:TW-auth-sec3.5-tfda", "pos:INT-name-refs-r61"}),
+    # fifth audit: §3.3's first paragraph puts EV therapies under the PMD Act and the ASRM, its second
+    # says no law addresses them beyond the general medical-practice acts
+    ("ent:contradiction-JP-oversight", {"pos:JP-path-sec3.3-conditional", "pos:JP-scope-sec3.3-general-oversight"}),
 ])
 def test_contradictions_keep_both_sides(select, contradiction, must_include):
     rows = select(f"""SELECT ?p ?src WHERE {{ <{iri(contradiction)}> evkg:conflictingPosition ?p .
@@ -266,7 +269,7 @@ def test_a_contradiction_is_sourced_where_its_sides_are(select):
                                 (GROUP_CONCAT(DISTINCT STR(?side); separator=" ") AS ?sides) WHERE {
         ?c a evkg:Contradiction ; prov:wasDerivedFrom ?own ; evkg:conflictingPosition ?p .
         ?p prov:wasDerivedFrom ?side } GROUP BY ?c""")
-    assert len(rows) == 18
+    assert len(rows) == 17
     for r in rows:
         assert set(r["mine"].split()) == set(r["sides"].split()), r["c"]
 
@@ -451,3 +454,26 @@ def test_figure_3_maps_nine_jurisdictions_without_australia(select):
     got = values(select, "SELECT ?j WHERE { pos:INT-harm-fig3-nine-pathways evkg:jurisdiction ?j ; prov:wasDerivedFrom src:fig-3 }", "j")
     assert got == {iri(f"jur:{c}") for c in ("US", "EU", "KR", "JP", "IN", "TW", "CN", "UK", "CH")}
     assert values(select, "SELECT ?j WHERE { ent:contradiction-AU-fig3 evkg:jurisdiction ?j }", "j") == {iri("jur:AU")}
+
+
+# --- fifth audit: readings of the review that are not contradictions, and a citation that does not fit --
+
+def test_india_lacks_an_ev_class_but_not_a_classification(select):
+    # §3.7 [23]: no drug classification made for EV products; §3.7 [71] and Table 2: they are handled
+    # as biological products or new drugs. Read together these agree, so the graph records no conflict.
+    assert select("SELECT * WHERE { ?c a evkg:Contradiction ; evkg:jurisdiction jur:IN }") == []
+    notes = values(select, "SELECT ?n WHERE { pos:IN-challenge-sec3.7-classification skos:editorialNote ?n }", "n")
+    assert len(notes) == 1 and "general classes still apply" in notes.pop()
+
+
+def test_mhra_statement_cites_a_clinic_page(select):
+    # §3.8 attributes the ban on aesthetic exosome injections to the MHRA but cites ref. 75, a web page of
+    # a laser clinic in Sydney (reference list, entry 75)
+    notes = values(select, "SELECT ?n WHERE { pos:UK-cosmetic-sec3.8-injections skos:editorialNote ?n }", "n")
+    assert len(notes) == 1 and "ref. 75" in notes.pop()
+    assert values(select, "SELECT ?v WHERE { ref:75 <http://purl.org/dc/terms/publisher> ?v }", "v") == {"Premier Laser Clinic"}
+
+
+def test_misev_2018_is_not_sourced_to_figure_3(select):
+    # Figure 3 names ISEV/MISEV guidelines without an edition; MISEV2018 comes from §3.5 [15]
+    assert values(select, "SELECT ?s WHERE { gl:misev2018 prov:wasDerivedFrom ?s }", "s") == {iri("src:sec-3.5_r15"), iri("src:abbr")}
