@@ -419,8 +419,11 @@ def test_query_errors_are_one_line(project, capsys, argv, message):
 def test_query_cli_formats(project, capsys):
     assert main(["--root", str(project.root), "query", "trial-counts", "--format", "csv"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "region,jurisdiction,count,stated share,recomputed share,total,sources"
-    assert out[1] == "China-NMPA,China,119,61,60.7,196,\"Table 2, Fig. 2\""
+    assert out[0] == "region,jurisdiction,count,stated share,recomputed share,total,sources,conflict"
+    assert out[1] == "China-NMPA,China,119,61,60.7,196,\"Table 2, Fig. 2\","
+    # Figure 2's 1% for the EU against Table 2's 3 of 196: one side of a contradiction, marked
+    eu = next(line for line in out if line.startswith("EU-EMA"))
+    assert eu.endswith(",C7")
     assert main(["--root", str(project.root), "queries"]) == 0
     assert "sponsor-plan" in capsys.readouterr().out
 

@@ -3,6 +3,7 @@ every fact-bearing answer, rows for silence, spreadsheets, dates as people write
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -326,3 +327,25 @@ def test_build_says_little_and_explains_the_review_s_own_inconsistencies(capsys,
     assert "disagree with each other; both are kept on purpose" in out and "warning:" not in out
     code, out, _ = run(capsys, p, "build", "--no-reason", "-v")
     assert "Entities per class" in out
+
+
+def test_a_contradiction_has_one_number_in_every_answer(kg):
+    # Figure 2 gives the EU 1% where Table 2's 3 of 196 trials make 1.5%: that contradiction is marked on
+    # the EU's trial-count row, and the list of contradictions shows it under the same number
+    counts = kg.query("trial-counts").table()
+    [eu] = [r for r in counts.records() if r["jurisdiction"] == "European Union"]
+    mark = eu["conflict"]
+    assert re.fullmatch(r"C\d+", mark)
+    assert f"{mark} = the review contradicts itself: European Union: Figure 2 share vs Table 2 count" in counts.notes
+    listed = kg.query("contradictions", jurisdiction="EU").table()
+    assert f"{mark} European Union: Figure 2 share vs Table 2 count" in {r["topic"] for r in listed.records()}
+    # the fast-track contradiction (§6 [110] against China §3.6 [67], Taiwan §3.5 [62], Japan §3.3) has
+    # the same number on China's expedited route and in Japan's list of contradictions
+    def number(answer, topic):
+        return next(n.split(" = ")[0] for n in answer.table().notes if n.endswith(topic))
+    topic = "Fast-track routes for EV therapies: still to be created, or already there?"
+    routes = kg.query("expedited-routes")
+    china = [r for r in routes.table().records() if r["jurisdiction"] == "China"]
+    assert number(routes, topic) in china[0]["conflict"].split()
+    japan = {r["topic"] for r in kg.query("contradictions", jurisdiction="Japan").table().records()}
+    assert f"{number(routes, topic)} {topic}" in japan

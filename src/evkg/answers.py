@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, URIRef
 from rdflib.term import Node
 
+from .conflicts import legend, mark, numbers
 from .namespaces import SRC
 from .provenance import parse_location
 from .resolve import PREFIX_BLOCK, Names, curie
@@ -120,9 +121,14 @@ def present(result: QueryResult, names: Names, *, hide: list[str] = (), iris: bo
     conflicts = contradictions_of(result, names) if "position" in cols and "contradiction" not in cols else {}
     order: list[tuple] = []
     merged: dict[tuple, dict] = {}
+    # a list of contradictions shows each one's number, the one the marks of every other answer use
+    numbered = "contradiction" in cols and "topic" in cols and cols.index("topic") in shown and not iris
     for r in result.rows:
         values = tuple("" if i in src_idx else _joined(cell_text(r[i], names, iris or cols[i] in ids), cols[i] in concat)
                        for i in shown)
+        if numbered and str(r[cols.index("contradiction")]) in numbers(names):
+            at = shown.index(cols.index("topic"))
+            values = values[:at] + (f"{mark(names, str(r[cols.index('contradiction')]))} {values[at]}",) + values[at + 1:]
         key = values if merge else (len(order),)
         entry = merged.get(key)
         if entry is None:
@@ -135,7 +141,7 @@ def present(result: QueryResult, names: Names, *, hide: list[str] = (), iris: bo
             entry["conflicts"] += [c for c in conflicts.get(str(pos), []) if c not in entry["conflicts"]]
     headers = [title_of(cols[i]) if cols[i] not in SOURCE_COLUMNS else "sources" for i in shown]
     rows = []
-    topics: list[tuple[str, str]] = []
+    marked: list[str] = []
     for key in order:
         entry = merged[key]
         row = list(entry["values"])
@@ -144,12 +150,9 @@ def present(result: QueryResult, names: Names, *, hide: list[str] = (), iris: bo
             text = " ".join(curie(s) for s in srcs) if iris else ", ".join(badge(s, names) for s in srcs)
             row[shown.index(src_idx[0])] = text
         if conflicts:
-            marks = []
-            for c in entry["conflicts"]:
-                if c not in topics:
-                    topics.append(c)
-                marks.append(f"C{topics.index(c) + 1}")
-            row.append(" ".join(marks))
+            cs = sorted({iri for iri, _ in entry["conflicts"]}, key=lambda c: numbers(names)[c][0])
+            marked += [c for c in cs if c not in marked]
+            row.append(" ".join(mark(names, c) for c in cs))
         rows.append(row)
     # a column saying the same thing on every row, which the title already names (the jurisdiction a
     # query was asked about), is left out
@@ -170,8 +173,7 @@ def present(result: QueryResult, names: Names, *, hide: list[str] = (), iris: bo
     notes = []
     if conflicts:
         headers.append(CONFLICT_COLUMN)
-        for n, (iri, topic) in enumerate(topics, 1):
-            notes.append(f"C{n} = the review contradicts itself: {topic}")
+        notes += legend(names, marked)
         notes.append("evkg query contradictions [JURISDICTION] shows both sides of each, with their sources.")
     return Table(headers, rows, title, notes)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from .answers import Table, badge, contradictions_of, sort_sources
+from .conflicts import legend, mark
 from .errors import EvkgError
 from .project import Project
 from .querying import NOT_STATED, Backend, names_for, run_query
@@ -46,7 +47,7 @@ def comparison(project: Project, backend: Backend, jurisdictions: list[str] = ()
         iris = list(dict.fromkeys(str(r["j"]) for r in rows))
         iris += [e.iri for e in names.of_kind("jurisdiction") if e.iri not in iris]
     conflicts = contradictions_of(result, names)
-    topics: list[str] = []
+    marked: list[str] = []
     cells: dict[tuple[str, str], dict[str, dict]] = {}
     for r in rows:
         if str(r["j"]) not in iris or str(r["aspect"]) not in chosen:
@@ -55,12 +56,10 @@ def comparison(project: Project, backend: Backend, jurisdictions: list[str] = ()
         text = str(r["item"]) + (f" ({'; '.join(quals)})" if quals else "")
         item = cells.setdefault((str(r["j"]), str(r["aspect"])), {}).setdefault(text, {"sources": [], "marks": []})
         item["sources"].append(str(r["source"]))
-        for _, topic in conflicts.get(str(r["position"]), []):
-            if topic not in topics:
-                topics.append(topic)
-            mark = f"C{topics.index(topic) + 1}"
-            if mark not in item["marks"]:
-                item["marks"].append(mark)
+        for c, _ in conflicts.get(str(r["position"]), []):
+            marked += [c] if c not in marked else []
+            if mark(names, c) not in item["marks"]:
+                item["marks"].append(mark(names, c))
     table_rows = []
     for j in iris:
         row = [names.label(j) or j]
@@ -71,10 +70,10 @@ def comparison(project: Project, backend: Backend, jurisdictions: list[str] = ()
                 continue
             row.append("; ".join(
                 f"{text} [{', '.join(badge(s, names) for s in sort_sources(v['sources']))}]"
-                + (f" {' '.join(v['marks'])}" if v["marks"] else "") for text, v in items.items()))
+                + (f" {' '.join(sorted(v['marks'], key=lambda m: int(m[1:])))}" if v["marks"] else "") for text, v in items.items()))
         table_rows.append(row)
-    notes = [f"C{n} = the review contradicts itself: {t}" for n, t in enumerate(topics, 1)]
-    if topics:
+    notes = legend(names, marked)
+    if marked:
         notes.append("evkg query contradictions [JURISDICTION] shows both sides of each, with their sources.")
     notes.append("Each value is followed by its sources in brackets: § section, Table, Fig., and the reference numbers "
                  "cited there.")

@@ -65,6 +65,30 @@ def _fits(table: Table, width: int) -> bool:
     return sum(heights) / len(heights) <= MAX_ROW_LINES
 
 
+def _word_widths(table: Table, width: int) -> list[int] | None:
+    """Column widths that fit `width` without cutting a word (names such as 'Switzerland-Swissmedic',
+    badges such as 'Fig. 2' kept whole where they can be): the widest column gives way first, none below
+    its longest word (up to 24). None where that cannot fit; rich then shares the room itself."""
+    room = width - 3 * (len(table.columns) - 1)  # padding 1 a side and a one-space rule between columns
+    natural = [max([len(w) for w in title.split()] + [len(r[i]) for r in table.rows])  # titles may wrap
+               for i, title in enumerate(table.columns)]
+    floor = [min(MAX_WORD, max([len(w) for w in title.split()] + [len(u) for r in table.rows for u in _units(r[i])]))
+             for i, title in enumerate(table.columns)]
+    if sum(floor) > room:
+        return None
+    widths = natural[:]
+    while sum(widths) > room:  # ends: each step narrows one column that is above its floor
+        i = max((i for i in range(len(widths)) if widths[i] > floor[i]), key=lambda i: widths[i])
+        widths[i] -= max(1, min(widths[i] - floor[i], sum(widths) - room, widths[i] // 8))
+    return widths
+
+
+def _units(cell: str) -> list[str]:
+    """The parts of a cell best kept on one line: the members of a list ('Table 2, Fig. 2'), else words."""
+    parts = re.split(r"(?<=[,;]) ", cell)
+    return parts if all(len(p) <= MAX_WORD for p in parts) else cell.split() or [""]
+
+
 def _columns(table: Table, width: int) -> str:
     from rich import box
     from rich.console import Console
@@ -72,8 +96,9 @@ def _columns(table: Table, width: int) -> str:
 
     rt = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), expand=False,
                    header_style="", safe_box=True)
-    for title in table.columns:
-        rt.add_column(title, overflow="fold")
+    widths = _word_widths(table, width)
+    for i, title in enumerate(table.columns):
+        rt.add_column(title, overflow="fold", width=widths[i] if widths else None)
     for row in table.rows:
         rt.add_row(*row)
     buf = io.StringIO()

@@ -116,6 +116,7 @@ class Names:
         self._by_key: dict[str, set[str]] = {}
         self._by_local: dict[str, set[str]] = {}
         self._labels: dict[str, str] = {}
+        self.cache: dict[str, object] = {}  # what other modules derive once per graph (conflicts.numbers)
 
     # -- the index -------------------------------------------------------------------------------
     @property

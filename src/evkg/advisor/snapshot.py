@@ -13,6 +13,7 @@ from rdflib import URIRef
 
 from ..answers import badge, sort_sources, source_iris
 from ..catalogue import get_query
+from ..conflicts import mark
 from ..namespaces import EVKG
 from ..project import Project
 from ..querying import Backend, execute, names_for
@@ -241,14 +242,15 @@ def compose(project: Project, backend: Backend, profile: Profile) -> Snapshot:
             side = Item(str(r["statement"]))
             entry.sides.append(side)
         side.sources = sources([s.iri for s in side.sources] + [r["source"]])
-    for n, c in enumerate(numbered.values(), 1):
-        c.id = f"C{n}"
+    for c in numbered.values():  # the numbers every answer and page of the graph uses
+        c.id = mark(names, c.iri)
+    numbered = OrderedDict(sorted(numbered.items(), key=lambda kv: int(kv[1].id[1:])))
     ids = {c.iri: c.id for c in numbered.values()}
     for j in snapshots.values():
         j.contradictions = [numbered[c] for c in numbered if c in touched.get(j.iri, set())]
         for items in j.aspects.values():
             for item in items:
-                item.contradictions = [ids[c] for c in item.contradictions if c in ids]
+                item.contradictions = sorted((ids[c] for c in item.contradictions if c in ids), key=lambda i: int(i[1:]))
 
     shared_items = [Item(str(r["guideline"]), sources=sources([r["sources"]]),
                          details={"in_all_targets": str(r["inAllTargets"]), "targets": str(r["jurisdictions"])})

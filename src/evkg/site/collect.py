@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from ..answers import badge, sort_sources
+from ..conflicts import numbers
 from ..namespaces import SRC
 from ..project import Project
 from ..provenance import parse_location
@@ -425,7 +426,8 @@ def contradictions(c: Collector) -> "OrderedDict[str, Conflict]":
     for r in c.rows("contradictions"):
         entry = out.get(r["contradiction"])
         if entry is None:
-            entry = out[r["contradiction"]] = Conflict(r["contradiction"], len(out) + 1, r["topic"], r["note"])
+            entry = out[r["contradiction"]] = Conflict(r["contradiction"], numbers(c.names)[r["contradiction"]][0],
+                                                       r["topic"], r["note"])
         if r["jurisdiction"] not in entry.jurisdictions:
             entry.jurisdictions.append(r["jurisdiction"])
         entry.sides.add(r["statement"], [], c.source(r), r["position"])
