@@ -55,7 +55,7 @@ def test_term_names_resolve(kg, typed, expected):
 
 @pytest.mark.parametrize("typed, kind, expected", [
     ("Japn", "jurisdiction", "did you mean Japan (jur:JP)"),
-    ("BR", "jurisdiction", "evkg values jurisdiction"),  # Brazil is not in the review: no guess
+    ("BR", "jurisdiction", "Brazil (ISO 3166 BR) is not one of the jurisdictions the review covers"),  # no guess
     ("pw:IND", None, "US IND (pw:US-IND)"),
     ("IND", None, "ambiguous"),
     ("ATMP", "class", "ambiguous"),
@@ -81,7 +81,7 @@ def test_every_jurisdiction_parameter_takes_names(kg):
 def test_lists_of_jurisdictions_take_names(kg):
     by_code = kg.query("sponsor-plan", targets="JP,AU").result.rows
     assert by_code == kg.query("sponsor-plan", targets="Japan, Australia").result.rows
-    with pytest.raises(EvkgError, match="unknown jurisdiction 'BR'"):
+    with pytest.raises(EvkgError, match=r"Brazil \(ISO 3166 BR\) is not one of the jurisdictions"):
         kg.query("sponsor-plan", targets="US,BR")
 
 
@@ -349,3 +349,26 @@ def test_a_contradiction_has_one_number_in_every_answer(kg):
     assert number(routes, topic) in china[0]["conflict"].split()
     japan = {r["topic"] for r in kg.query("contradictions", jurisdiction="Japan").table().records()}
     assert f"{number(routes, topic)} {topic}" in japan
+
+
+@pytest.mark.parametrize("typed, jurisdiction", [
+    ("United States of America", "United States"),  # ISO 3166 official name
+    ("USA", "United States"),                       # ISO 3166 alpha-3
+    ("England", "United Kingdom"),                  # ISO 3166-2 subdivision GB-ENG
+    ("GBR", "United Kingdom"),
+])
+def test_iso_country_names_resolve(kg, typed, jurisdiction):
+    assert kg.label(str(kg.resolve(typed, "jurisdiction"))) == jurisdiction
+
+
+def test_a_country_the_review_does_not_cover_says_so_and_lists_those_it_does(kg):
+    from evkg.errors import EvkgError
+
+    with pytest.raises(EvkgError) as e:
+        kg.resolve("Brazil", "jurisdiction")
+    assert "Brazil (ISO 3166 BR) is not one of the jurisdictions the review covers" in str(e.value)
+    # Tables 1 and 2 cover ten jurisdictions, each listed with the code to type
+    assert "Japan (JP)" in str(e.value) and "United Kingdom (UK)" in str(e.value) and str(e.value).count("(") == 11
+    with pytest.raises(EvkgError) as e:
+        kg.resolve("Great Britain", "jurisdiction")  # no ISO name, no near spelling: the list, not silence
+    assert "the review covers: Australia (AU)" in str(e.value)

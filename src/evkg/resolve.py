@@ -239,13 +239,15 @@ class Names:
         if not hits and len(tokens(raw)) > 1 and kind not in GENERIC:
             hits = self._qualified(raw, cls)
         if not hits and cls is not None and cls == EVKG.Jurisdiction:
-            hits = self._whole_word(raw, cls) or self._jurisdiction_of_authority(raw)
+            hits = self._whole_word(raw, cls) or self._jurisdiction_of_authority(raw) or self._iso_country(raw)
         if len(hits) == 1:
             return URIRef(next(iter(hits)))
         if len(hits) > 1:
             shown = "; ".join(self.describe(self._entities[i]) for i in sorted(hits, key=lambda i: self._entities[i].label))
             raise EvkgError(f"'{raw}' is ambiguous, {len(hits)} {_plural(what)} have that name: {shown}; "
                             "type one of these names or identifiers")
+        if cls == EVKG.Jurisdiction and not self.suggestions(raw, cls, n=1):
+            raise EvkgError(f"unknown {what} '{raw}'; the review covers: {self._covered()}")
         raise EvkgError(f"unknown {what} '{raw}'{self._suggest(raw, cls, kind)}")
 
     def resolve_list(self, text: str, kind: str | URIRef | None = None, what: str | None = None) -> list[URIRef]:
@@ -281,6 +283,25 @@ class Names:
         bodies = self._exact(text, KINDS["body"])
         return {self._entities[b].jurisdiction for b in bodies if self._entities[b].jurisdiction
                 and self._entities[b].is_a(EVKG.RegulatoryAuthority)}
+
+    def _iso_country(self, text: str) -> set[str]:
+        """A country by an ISO 3166 name or code ('United States of America', 'USA', 'England'); one the
+        review does not cover is an error that says so and lists those it covers."""
+        from .countries import iso_country
+
+        found = iso_country(text)
+        if found is None:
+            return set()
+        code, name = found
+        hits = self._exact(code, EVKG.Jurisdiction)
+        if not hits:
+            raise EvkgError(f"{name} (ISO 3166 {code}) is not one of the jurisdictions the review covers: "
+                            f"{self._covered()}")
+        return hits
+
+    def _covered(self) -> str:
+        js = sorted(self._candidates(EVKG.Jurisdiction), key=lambda e: e.label)
+        return ", ".join(f"{e.label} ({e.codes[0]})" if e.codes else e.label for e in js)
 
     def _qualified(self, text: str, cls: URIRef | None) -> set[str]:
         """'US IND', 'IND, United States', 'Korea IND': a jurisdiction's name before or after a term of it."""
