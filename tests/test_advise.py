@@ -5,6 +5,8 @@ import csv
 import io
 import json
 
+from pathlib import Path
+
 import pytest
 
 from evkg.advisor import advise
@@ -341,6 +343,9 @@ def test_html_snapshot_is_offline_and_printable(project, capsys, tmp_path):
     soup = BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
     assert not soup.find_all(src=True) and not soup.find_all("link")
     assert "@media print" in soup.style.text
+    # the site's stylesheet as written (escaped quotes would make the browser drop the font rules)
+    site_css = (Path(__file__).resolve().parents[1] / "src/evkg/site/static/site.css").read_text(encoding="utf-8")
+    assert site_css.strip() in out.read_text(encoding="utf-8") and "&#34;" not in out.read_text(encoding="utf-8")
     assert soup.find(id="EU") and soup.select("a.conflict")
 
 

@@ -228,6 +228,11 @@ def test_approval_status(q):
     assert {(r["jurisdiction"], r["status"]) for r in rows} >= {
         ("United States", "no EV product approved"), ("United Kingdom", "no EV product approved"),
         ("China", "EV therapies granted fast-track approval")}
+    # §3.5 [65]: Taiwan's TFDA cleared ExoOne Bio's human-derived EVs as a cosmetic ingredient; §3.2 [54]:
+    # the EU prohibits human-derived EVs in cosmetics. "Is anything approved?" is answered in one place.
+    taiwan = [r for r in rows if r["jurisdiction"] == "Taiwan" and r["status"] == "a named product approved for cosmetic use"]
+    assert [(r["use"], r["source"].rsplit("/", 1)[-1]) for r in taiwan] == [("cosmetic use", "sec-3.5_r65")]
+    assert ("European Union", "cosmetic use prohibited") in {(r["jurisdiction"], r["status"]) for r in rows}
 
 
 @covers("gaps-ev-guidance")

@@ -42,3 +42,17 @@ def test_ci_runs_the_readme_s_two_commands():
     assert setup, "the set-up section has its two commands"
     for command in setup.groups():
         assert command in ci
+
+
+def test_the_python_example_runs_as_written(project, monkeypatch, capsys):
+    """The README's 'From Python' block, run in a built project: it opens the graph without rebuilding it."""
+    block = re.search(r"## From Python.*?```python\n(.*?)```", README, re.S).group(1)
+    monkeypatch.chdir(project.root)
+    stamp = {p: p.stat().st_mtime_ns for p in project.dist.rglob("*") if p.is_file()}
+    ns: dict = {}
+    exec(compile(block, "README.md (From Python)", "exec"), ns)
+    assert "regenerative-medical product" in capsys.readouterr().out  # Japan: Table 2 and §4 [91]
+    records = ns["answer"].records()
+    assert any(r["class"].startswith("regenerative-medical product") and "§4 [91]" in r["sources"] for r in records)
+    assert str(ns["kg"].resolve("US IND")) == "https://w3id.org/evkg/resource/pathway/US-IND"
+    assert {p: p.stat().st_mtime_ns for p in project.dist.rglob("*") if p.is_file()} == stamp

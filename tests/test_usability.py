@@ -319,6 +319,14 @@ def test_explain(capsys, project, term, expected):
     assert code == 0 and expected in " ".join(out.split())
 
 
+def test_explain_a_name_several_things_share(capsys, project):
+    # "ATMP" is the generic class (abbreviations list) and the EU's and the UK's classes (Tables 1-2):
+    # each is explained, with its jurisdiction and sources, rather than refused as ambiguous
+    code, out, _ = run(capsys, project, "explain", "ATMP")
+    assert code == 0 and out.startswith("'ATMP' names 3 things in the graph")
+    assert all(i in out for i in ("cls:atmp", "cls:EU-atmp", "cls:UK-atmp", "Abbreviations", "Table 1"))
+
+
 def test_build_says_little_and_explains_the_review_s_own_inconsistencies(capsys, tmp_path):
     p = copy_project(tmp_path)
     code, out, _ = run(capsys, p, "build", "--no-reason")

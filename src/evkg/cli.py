@@ -126,7 +126,9 @@ def _emit(table, args, query, answer=None) -> None:
 
         where = write_binary(to_xlsx([table], about_lines(query, table.title)), args.out, "an XLSX workbook")
         if where != "standard output":
-            print(f"wrote {where} ({len(table.rows)} rows, sources in the last column; sheet 'About' says where the data comes from)")
+            said = ("sources in the 'sources' column" if "sources" in table.columns
+                    else "sources in brackets after each value")
+            print(f"wrote {where} ({len(table.rows)} rows, {said}; sheet 'About' says where the data comes from)")
         return
     text = {"table": lambda: to_text(table), "csv": lambda: to_csv(table), "markdown": lambda: to_markdown(table),
             "json": lambda: answer.render("json"), "tsv": lambda: answer.render("tsv")}[fmt]()
@@ -198,7 +200,7 @@ def _cmd_values(args, project: Project) -> int:
 
 
 def _cmd_explain(args, project: Project) -> int:
-    from .glossary import explain, glossary
+    from .glossary import explain_all, glossary
     from .querying import names_for, open_backend
     from .render import to_fields, to_text
 
@@ -211,7 +213,11 @@ def _cmd_explain(args, project: Project) -> int:
     if not args.term:
         sys.stdout.write(to_text(glossary(names), count=False, mode="records"))
         return 0
-    sys.stdout.write(to_fields(explain(names, " ".join(args.term))))
+    tables = explain_all(names, " ".join(args.term))
+    if len(tables) > 1:
+        print(f"'{' '.join(args.term)}' names {len(tables)} things in the graph:\n")
+    text = "\n".join(to_fields(t) for t in tables)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 

@@ -105,6 +105,17 @@ def glossary(names: Names) -> Table:
                  "Glossary: evkg explain TERM explains one term, or anything the graph names")
 
 
+def explain_all(names: Names, term: str) -> list[Table]:
+    """What `term` means: its glossary entry, or each thing the graph calls so ('ATMP': the generic class
+    and the EU's and the UK's), or the one thing it resolves to; an unknown term is an error with suggestions."""
+    glossary_iris = {e.iri for e in glossary_entries(names)}
+    if not any(squash(term) in {squash(n) for n in names.entities[i].names()} for i in glossary_iris):
+        hits = names.named(term)
+        if len(hits) > 1:
+            return [explain(names, names.entities[i].curie) for i in hits]
+    return [explain(names, term)]
+
+
 def explain(names: Names, term: str) -> Table:
     """A glossary entry, or whatever the graph calls `term`: what it is, what it means, where the review says so."""
     glossary_iris = {e.iri for e in glossary_entries(names)}

@@ -262,6 +262,11 @@ class Names:
                 out.append(iri)
         return out
 
+    def named(self, text: str) -> list[str]:
+        """Every entity one of whose names is exactly `text` (as `resolve` compares names), by label."""
+        self._ensure("all")
+        return sorted(self._exact(text.strip(), None), key=lambda i: self._entities[i].label)
+
     def _candidates(self, cls: URIRef | None) -> Iterable[Entity]:
         return (e for e in self._entities.values() if (cls is None or e.is_a(cls)) and not any(e.is_a(c) for c in NOT_BY_NAME))
 
