@@ -380,3 +380,36 @@ def test_a_country_the_review_does_not_cover_says_so_and_lists_those_it_does(kg)
     with pytest.raises(EvkgError) as e:
         kg.resolve("Great Britain", "jurisdiction")  # no ISO name, no near spelling: the list, not silence
     assert "the review covers: Australia (AU)" in str(e.value)
+
+
+# Queries that take a jurisdiction but give no "not stated in the review" rows, and why
+NO_SILENT_ROWS = {
+    "advise": "the snapshot says per aspect where the review is silent",
+    "challenges": "rows are grouped by challenge, not by jurisdiction",
+    "naive-vs-engineered": "rows are grouped by product scope",
+    "changed-after": "rows are dated events, in date order",
+    "classification-matrix": "a matrix: each jurisdiction is a row whatever it holds",
+    "comparison-matrix": "evkg compare pivots it and writes 'not stated in the review' in silent cells",
+    "trial-authorization-matrix": "a matrix of routes by pairs of jurisdictions",
+    "contradiction-sides": "a jurisdiction without a contradiction is not a silence of the review",
+    "contradictions": "a jurisdiction without a contradiction is not a silence of the review",
+    "editorial-notes": "notes are the graph's, not statements of the review",
+    "external-links": "links to other graphs are not statements of the review",
+    "shared-guidelines": "one row per guideline across the targets",
+    "statements-by-jurisdiction": "every jurisdiction has statements",
+    "trial-counts": "Table 2 gives a count for each of the ten jurisdictions",
+}
+
+
+def test_every_jurisdiction_query_says_where_the_review_is_silent_or_why_not():
+    for name, q in CATALOGUE.items():
+        if any(p.type in ("jurisdiction", "jurisdictions") for p in q.params):
+            assert bool(q.per_jurisdiction) != (name in NO_SILENT_ROWS), name
+
+
+def test_a_silent_jurisdiction_is_said_not_left_out(kg):
+    # the review dates no Australian instrument (Tables 1-2 name the TGA, §4 its two trial schemes)
+    [row] = kg.query("in-force-on", date="2019", jurisdiction="Australia").records()
+    assert row["instrument"] == "not stated in the review"
+    named = {r["jurisdiction"]: r["name"] for r in kg.query("named-products-and-trials").records()}
+    assert named["Japan"] == "not stated in the review"  # the review names no Japanese EV product or trial
