@@ -162,6 +162,12 @@ def test_a_value_on_one_side_of_a_contradiction_is_marked_where_it_is_shown(site
     # Table 1: the US is settled as biologics and drugs, §4 says the FDA is still deciding
     us = next(tr for tr in tables.find(id="tab-1").select("tbody tr") if text(tr.td) == "United States")
     assert "contradictions.html#contradiction-US-class" in {a["href"] for a in us.select("a.conflict")}
+    # under each table, every contradiction it marks, with what the review says elsewhere (also on paper):
+    # Table 1's Taiwanese act against §3.5's name for it
+    legend = tables.find(id="tab-1").find_parent("div").find_next_sibling("ul", class_="conflicts-legend")
+    tw_note = next(li for li in legend.select("li") if "contradiction-TW-act-name" in li.a["href"])
+    assert text(tw_note.a) == rmda.select_one("a.conflict").get_text(" ", strip=True)
+    assert "the review also says" in text(tw_note) and "Regenerative Medicine Act covers" in text(tw_note) and "§3.5" in text(tw_note)
 
 
 def test_editorial_notes_are_shown_with_the_value_they_qualify(site):

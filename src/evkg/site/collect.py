@@ -119,6 +119,10 @@ class Conflict:
     def jurisdiction(self) -> str:
         return "; ".join(self.jurisdictions)
 
+    def elsewhere(self, part: str) -> list[Item]:
+        """The sides not stated in the part of the review `part` ('tab-1'): what a table's reader has not seen."""
+        return [s for s in self.sides.values() if not any(src.anchor.split("_r")[0] == part for src in s.sources)]
+
     def others(self, positions: list[str]) -> list[Item]:
         """The sides that are not the value stated by `positions`."""
         return [s for s in self.sides.values() if not set(s.positions) & set(positions)]
