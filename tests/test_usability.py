@@ -413,3 +413,15 @@ def test_a_silent_jurisdiction_is_said_not_left_out(kg):
     assert row["instrument"] == "not stated in the review"
     named = {r["jurisdiction"]: r["name"] for r in kg.query("named-products-and-trials").records()}
     assert named["Japan"] == "not stated in the review"  # the review names no Japanese EV product or trial
+
+
+def test_find_says_what_to_try_when_a_word_is_not_in_the_graph(kg):
+    # the review never names the FDA's RMAT designation: the only hits hold the letters inside a word
+    rmat = kg.query("find", text="RMAT").table()
+    assert {r["match"] for r in rmat.records()} == {"part of a word"}
+    assert any("No name has 'RMAT' as a word" in n for n in rmat.notes)
+    none = kg.query("find", text="breakthrough").table()
+    assert none.rows == [] and any("the review may not use that word" in n for n in none.notes)
+    # Japan's conditional, time-limited authorization (§3.3) does not say "approval": the words one by one
+    both = kg.query("find", text="conditional approval").table()
+    assert "Names with only some of the words: evkg find conditional; evkg find approval" in both.notes

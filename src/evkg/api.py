@@ -13,6 +13,7 @@ Nothing here rebuilds anything: `open` reads dist/ as `evkg build` left it.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from rdflib import URIRef
@@ -59,7 +60,8 @@ class Answer:
         return t
 
     def query_notes(self) -> list[str]:
-        return [n for n in (self.query.note or "").split("\n") if n]
+        notes = [n for n in (self.query.note or "").split("\n") if n]
+        return notes + (find_notes(self) if self.query.name == "find" else [])
 
     def records(self, iris: bool = False) -> list[dict[str, str]]:
         """The rows as people read them: labels, merged sources."""
@@ -82,6 +84,22 @@ class Answer:
         if fmt == "xlsx":
             return to_xlsx([table], about_lines(self.query, self.title))
         raise ValueError(f"unknown format {fmt}")
+
+
+def find_notes(answer: "Answer") -> list[str]:
+    """What to try when `evkg find` found nothing, or only names that hold the text inside a word."""
+    text = str(answer.bound.get("_text", ""))
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", text) if w]
+    matches = [str(r[answer.result.columns.index("match")]) for r in answer.result.rows]
+    notes = []
+    if not matches:
+        notes.append(f"Nothing the graph names contains '{text}': the review may not use that word. Try an "
+                      "abbreviation or another name, or 'evkg queries' for the questions the graph answers.")
+    elif all(m == "part of a word" for m in matches):
+        notes.append(f"No name has '{text}' as a word: these only hold it inside a longer word.")
+    if len(words) > 1 and len(matches) < 5:
+        notes.append("Names with only some of the words: " + "; ".join(f"evkg find {w}" for w in words))
+    return notes
 
 
 def about_lines(query: CannedQuery | None, title: str) -> list[str]:
