@@ -272,7 +272,8 @@ def test_in_force_on(q):
     before = {r["instrument"]: r["status"] for r in q("in-force-on", date="2024-06-01")}
     korea = "Act on the Safety of and Support for Advanced Regenerative Medicine and Advanced Biological Products"
     assert before[korea] == "not yet in force"  # enacted August 2019, in effect February 2025
-    assert before["Act on the Safety of Regenerative Medicine (ASRM)"] == "in force"
+    # §3.3 gives the ASRM only an enactment (November 2014): enacted, its entry into force not stated
+    assert before["Act on the Safety of Regenerative Medicine (ASRM)"] == "enacted; entry into force not stated"
     during = {r["instrument"]: r["status"] for r in q("in-force-on", date="2025-02-10")}
     assert during[korea] == "comes into force within that period (exact day not comparable)"
     year = {r["instrument"]: r["status"] for r in q("in-force-on", date="2025", jurisdiction="South Korea")}
