@@ -204,9 +204,11 @@ def test_each_briefing_prints_on_one_page(browser_site):
     page = context.new_page()
     briefings = sorted((site / "briefing").glob("[A-Z][A-Z].html"))
     assert len(briefings) == 10
+    # as a browser's print dialog does by default: its date, title and address in margins of about 1 cm
+    as_printed = {"format": "A4", "display_header_footer": True, "margin": dict.fromkeys(("top", "bottom", "left", "right"), "0.4in")}
     for path in briefings:
         page.goto(path.as_uri())
-        text, pages = pdf_text(page.pdf(format="A4"))
+        text, pages = pdf_text(page.pdf(**as_printed))
         assert pages == 1, f"{path.name} prints on {pages} pages"
         assert squeeze("not checked against primary law") in text  # the banner goes to paper too
     page.goto((site / "briefing" / "index.html").as_uri())
