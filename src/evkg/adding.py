@@ -35,10 +35,10 @@ def _target(project: Project, source: Path) -> Path:
 
 
 def add_facts(project: Project, source: Path, fmt: str | None = None, reason: bool = True,
-              progress: Callable[[str], None] = _stderr) -> AddResult:
+              progress: Callable[[str], None] = _stderr, rebuild: bool = False) -> AddResult:
     """Judge `source` as `evkg validate` does; if it conforms, install it as Turtle under data/added/ and
     update dist/: in place of a rebuild when dist/ is a build of today's sources (increment.py), else
-    by rebuilding.
+    (or with `rebuild`) by rebuilding.
 
     The new file and dist/ are staged outside data/ and dist/ and committed through the journal: on
     any failure (syntax, violation, inconsistency, interruption) data/ and dist/ stay as they were,
@@ -58,7 +58,7 @@ def add_facts(project: Project, source: Path, fmt: str | None = None, reason: bo
             content = new.serialize(format="turtle", encoding="utf-8")
             write_atomic(staged, content)
             crash_point("data-staged")
-            if judgement is not None and can_update(judgement):
+            if not rebuild and judgement is not None and can_update(judgement):
                 stage_update(project, judgement, target, content, txn.staged_dist, progress)
                 progress(f"replacing {project.dist.relative_to(project.root)}/")
                 txn.commit([(staged, target)])
