@@ -30,7 +30,7 @@ from .namespaces import ASSERTED_GRAPH, EVKG, INFERRED_GRAPH, PREFIXES, PROV, RD
 from .project import Project
 from .provenance import UNSOURCED
 from .rules import apply_rules
-from .store import to_oxigraph, to_rdflib
+from .store import to_oxigraph
 from .transaction import crash_point
 from .validation import Finding, ValidationReport, _shown, load_shapes, validate_focus
 
