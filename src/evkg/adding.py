@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Callable
 
 from .build import _stderr, compile_graph, publish
+from .increment import can_update, stage_update
 from .namespaces import PREFIXES
 from .project import Project
 from .transaction import crash_point, locked, write_atomic
-from .validation import ValidationReport, validate_submission
+from .validation import ValidationReport, judge_submission
 
 ADDED_DIR = Path("data") / "added"
 
@@ -20,6 +21,7 @@ ADDED_DIR = Path("data") / "added"
 class AddResult:
     report: ValidationReport
     path: Path | None  # where the facts were placed; None when they were rejected
+    how: str = ""  # how dist/ was brought up to date, in words: rebuilt, or updated (and what was re-reasoned)
 
 
 def _target(project: Project, source: Path) -> Path:
@@ -33,8 +35,10 @@ def _target(project: Project, source: Path) -> Path:
 
 
 def add_facts(project: Project, source: Path, fmt: str | None = None, reason: bool = True,
-              progress: Callable[[str], None] = _stderr) -> AddResult:
-    """Judge `source` as `evkg validate` does; if it conforms, install it as Turtle under data/added/ and rebuild dist/.
+              progress: Callable[[str], None] = _stderr, rebuild: bool = False) -> AddResult:
+    """Judge `source` as `evkg validate` does; if it conforms, install it as Turtle under data/added/ and
+    update dist/: in place of a rebuild when dist/ is a build of today's sources (increment.py), else
+    (or with `rebuild`) by rebuilding.
 
     The new file and dist/ are staged outside data/ and dist/ and committed through the journal: on
     any failure (syntax, violation, inconsistency, interruption) data/ and dist/ stay as they were,
@@ -42,21 +46,30 @@ def add_facts(project: Project, source: Path, fmt: str | None = None, reason: bo
     with locked(project) as txn:
         txn.recover()
         progress(f"validating {source}")
-        report, new = validate_submission(project, [source], fmt, reason=reason, progress=progress)
+        report, new, judgement = judge_submission(project, [source], fmt, reason=reason, progress=progress)
         if not report.conforms:
             return AddResult(report, None)
         target = _target(project, source)
+        dist = project.dist.relative_to(project.root)
         for prefix, ns in PREFIXES.items():
             new.bind(prefix, ns, override=True)
         staged = txn.stage_path(target.name)
         try:
-            write_atomic(staged, new.serialize(format="turtle", encoding="utf-8"))
+            content = new.serialize(format="turtle", encoding="utf-8")
+            write_atomic(staged, content)
             crash_point("data-staged")
-            result = compile_graph(project, reason=reason, progress=progress, extra_files=[staged],
-                                   staging=txn.staged_dist)
-            publish(result, txn, progress, moves=[(staged, target)])
+            if not rebuild and judgement is not None and can_update(judgement):
+                stage_update(project, judgement, target, content, txn.staged_dist, progress)
+                progress(f"replacing {project.dist.relative_to(project.root)}/")
+                txn.commit([(staged, target)])
+                how = f"updated {dist}/ without a rebuild" + (f" (reasoned: {judgement.reasoned})" if judgement.reasoned else "")
+            else:
+                result = compile_graph(project, reason=reason, progress=progress, extra_files=[staged],
+                                       staging=txn.staged_dist)
+                publish(result, txn, progress, moves=[(staged, target)])
+                how = f"rebuilt {dist}/"
         except BaseException:
             if not txn.journal.exists():  # not committed: nothing of it may remain
                 txn.rollback()
             raise
-        return AddResult(report, target)
+        return AddResult(report, target, how)

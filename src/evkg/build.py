@@ -32,6 +32,7 @@ from .validation import load_shapes, validate_store
 
 ARTEFACTS = {"evkg.ttl": ox.RdfFormat.TURTLE, "evkg.nt": ox.RdfFormat.N_TRIPLES, "evkg.jsonld": ox.RdfFormat.JSON_LD}
 INFERRED_ARTEFACTS = {"evkg-inferred.ttl": "turtle", "evkg-inferred.nt": "nt"}
+DERIVED = "evkg-derived.nt"  # the shortcut triples the rules added (also in evkg.nt): what `evkg add` re-derives
 STORE_DIR = "store"
 REPORT = "build-report.json"
 
@@ -50,6 +51,7 @@ class BuildResult:
     consistent: bool | None
     shacl_findings: list[dict]
     seconds: dict[str, float] = field(default_factory=dict)
+    sources: str | None = None  # sources_digest of what was built: `evkg add` updates only a build of today's sources
 
     @cached_property
     def graph(self) -> Graph:
@@ -84,7 +86,7 @@ def assemble(project: Project, progress: Callable[[str], None] = lambda m: None,
     the result as an rdflib graph (see assemble_store for the build's own, faster form)."""
     from .reasoning import graph_of
 
-    store, nfiles, locations, derived, _ = assemble_store(project, progress, extra_files)
+    store, nfiles, locations, derived, _, _ = assemble_store(project, progress, extra_files)
     graph = graph_of(store)
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
@@ -92,9 +94,9 @@ def assemble(project: Project, progress: Callable[[str], None] = lambda m: None,
 
 
 def assemble_store(project: Project, progress: Callable[[str], None] = lambda m: None,
-                   extra_files: list[Path] = ()) -> tuple[ox.Store, int, int, dict, dict]:
+                   extra_files: list[Path] = ()) -> tuple[ox.Store, int, int, dict, dict, set]:
     """Parse and merge all sources (and `extra_files`) into a pyoxigraph memory store, describe their
-    source locations, apply the rules. Also returns the seconds of each step."""
+    source locations, apply the rules. Also returns the seconds of each step and the derived quads."""
     seconds: dict[str, float] = {}
     files = project.source_files() + list(extra_files)
     progress(f"parsing {len(files)} source files")
@@ -111,9 +113,10 @@ def assemble_store(project: Project, progress: Callable[[str], None] = lambda m:
     seconds["provenance"] = _since(t)
     progress("deriving shortcut triples")
     t = time.perf_counter()
-    derived = apply_rules(store, project.rules)
+    shortcuts: set = set()
+    derived = apply_rules(store, project.rules, shortcuts)
     seconds["rules"] = _since(t)
-    return store, len(files), locations, derived, seconds
+    return store, len(files), locations, derived, seconds, shortcuts
 
 
 def _since(t: float) -> float:
@@ -171,6 +174,35 @@ def stage_asserted(store: ox.Store, staging: Path, root: Path) -> None:
     disk.flush()
 
 
+def write_derived(quads: set, staging: Path) -> None:
+    """The shortcut triples in dist/evkg-derived.nt, so that `evkg add` can derive them again on the built graph."""
+    with open(staging / DERIVED, "wb") as f:
+        ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), f, format=ox.RdfFormat.N_TRIPLES)
+
+
+def sources_digest(project: Project, extra_files: list[Path] = (), placed: dict[str, bytes] | None = None) -> str:
+    """A fingerprint of everything a build reads (sources, rules, shapes, evkg's version): a dist/ whose
+    report holds today's digest is a build of today's sources. `placed` adds files not yet in the tree
+    (relative path -> content), as `evkg add` will place them."""
+    import hashlib
+
+    from . import __version__
+
+    root = project.root
+    files = {f.relative_to(root).as_posix(): f for f in project.source_files()}
+    files.update({f.relative_to(root).as_posix(): f for d in ("shapes", "ontology/rules")
+                  for f in sorted((root / d).glob("*")) if f.is_file()})
+    for f in extra_files:  # a file `evkg add` staged goes to data/added/ under its own name
+        files.setdefault(f"data/added/{Path(f).name}", Path(f))
+    contents = {name: None for name in files} | dict(placed or {})
+    digest = hashlib.sha256(str(__version__).encode())
+    for name in sorted(contents):
+        data = contents[name] if contents[name] is not None else files[name].read_bytes()
+        digest.update(f"\0{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
 def stage_inferred(inferred: Graph, staging: Path, report: dict) -> None:
     """Add what the reasoner inferred (evkg-inferred.*, the store's named graph
     <https://w3id.org/evkg/graph/inferred>) and the build report to a staged dist/."""
@@ -214,7 +246,7 @@ def compile_graph(project: Project, reason: bool = True, reasoner: str = "rules"
     """Assemble, reason and validate; raise BuildFailure unless the graph is consistent and conforms.
 
     With `staging`, also write the artefacts there (uncommitted)."""
-    store, nfiles, nloc, derived, seconds = assemble_store(project, progress, extra_files)
+    store, nfiles, nloc, derived, seconds, shortcuts = assemble_store(project, progress, extra_files)
     consistent = None
     inferred = Graph()
     # One after the other: run side by side (pyshacl-turbo in a thread) they took longer on two cores.
@@ -245,12 +277,14 @@ def compile_graph(project: Project, reason: bool = True, reasoner: str = "rules"
         progress(f"writing {staging.name}/")
         t = time.perf_counter()
         stage_asserted(store, staging, project.root)
+        write_derived(shortcuts, staging)
         seconds["write"] = _since(t)
     t = time.perf_counter()
     per_class, per_jur, per_part = statistics(store)
     seconds["statistics"] = _since(t)
     result = BuildResult(store, inferred, nfiles, len(store), nloc, derived, per_class, per_jur, per_part, consistent,
-                         [asdict(f) for f in shacl.findings], seconds)
+                         [asdict(f) for f in shacl.findings], seconds,
+                         sources_digest(project, extra_files) if staging is not None else None)
     if staging is not None:
         t = time.perf_counter()
         stage_inferred(inferred, staging, result.summary())

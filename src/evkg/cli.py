@@ -397,7 +397,7 @@ def _cmd_add(args, project: Project) -> int:
         return 1
     if out != "json":
         sys.stdout.write(result.report.render())
-        print(f"added {args.file} as {result.path.relative_to(project.root)}; rebuilt {project.dist.relative_to(project.root)}/")
+        print(f"added {args.file} as {result.path.relative_to(project.root)}; {result.how}")
     return 0
 
 

@@ -69,3 +69,82 @@ def neighbourhood(store: ox.Store, nodes: set[str]) -> Graph:
         for q in list(store.quads_for_pattern(node, None, None, default)) + list(store.quads_for_pattern(None, None, node, default)):
             g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     return g
+
+
+def jurisdictions_touched(store: ox.Store, tbox, changed: list[ox.Quad], old_has) -> set[str] | None:
+    """The jurisdictions whose modules hold the subject of a changed triple: re-reasoning them alone
+    gives every inferred triple the change can alter, or None when it cannot be bounded so
+    (an individual the axioms name, a subject that belongs to no jurisdiction, a new link to a shared
+    value that could give it a new type, a property with characteristics that spread).
+
+    `old_has(quad)` says whether the graph before the change held a triple."""
+    from .owlrules import TYPE, provenance_nodes
+
+    skip, used = provenance_nodes(store), tbox.predicates() | {TYPE}
+    changed = [q for q in changed if q.subject.value not in skip and q.predicate.value in used]  # what the reasoner reads
+    named = tbox.named_individuals()
+    subjects = {q.subject.value for q in changed}
+    if subjects & named or any(not isinstance(q.subject, ox.NamedNode) for q in changed):
+        return None
+    found = _jurisdictions_of(store, subjects)
+    if set(subjects) - set(found):
+        return None  # a shared value (a concept, a sponsor...) changes: its types are no module's
+    touched = {j for js in found.values() for j in js}
+    touched |= _modules_holding(store, subjects)
+    jurisdiction = str(EVKG.jurisdiction)
+    for q in changed:
+        p, o = q.predicate.value, q.object
+        if not isinstance(o, ox.NamedNode) or p == TYPE:
+            continue
+        if p == jurisdiction:
+            touched.add(o.value)
+        elif not (found[q.subject.value] & _jurisdictions_of(store, {o.value}).get(o.value, set())) and \
+                not (_spreads_nothing(tbox, p) and any(not _same(x, q) and old_has(x)
+                                                       for x in store.quads_for_pattern(None, q.predicate, o, ox.DefaultGraph()))):
+            return None
+        if p in tbox.characteristics["functional"] and \
+                len(list(store.quads_for_pattern(q.subject, q.predicate, None, ox.DefaultGraph()))) > 1:
+            return None  # two values of a functional property would merge them
+    return touched
+
+
+def _same(a: ox.Quad, b: ox.Quad) -> bool:
+    return a.subject == b.subject and a.predicate == b.predicate and a.object == b.object
+
+
+def _jurisdictions_of(store: ox.Store, nodes: set[str]) -> dict[str, set[str]]:
+    """For each node that belongs to a jurisdiction (is one, or has evkg:jurisdiction), those jurisdictions."""
+    if not nodes:
+        return {}
+    values = " ".join(f"<{n}>" for n in nodes)
+    out: dict[str, set[str]] = {}
+    for row in store.query(f"""SELECT ?s ?j WHERE {{ VALUES ?s {{ {values} }}
+            {{ ?s <{EVKG.jurisdiction}> ?j }} UNION {{ ?x <{EVKG.jurisdiction}> ?s BIND(?s AS ?j) }}
+            UNION {{ ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{EVKG.Jurisdiction}> BIND(?s AS ?j) }} }}"""):
+        out.setdefault(row["s"].value, set()).add(row["j"].value)
+    return out
+
+
+def _modules_holding(store: ox.Store, nodes: set[str]) -> set[str]:
+    """The jurisdictions whose modules hold `nodes` as a value of a member, or on a skos:broader chain from one."""
+    values = " ".join(f"<{n}>" for n in nodes)
+    return {row["j"].value for row in store.query(f"""SELECT DISTINCT ?j WHERE {{ VALUES ?s {{ {values} }}
+            ?m ?p ?y . ?y <{SKOS.broader}>* ?s .
+            {{ ?m <{EVKG.jurisdiction}> ?j }} UNION {{ ?x <{EVKG.jurisdiction}> ?m BIND(?m AS ?j) }} }}""")}
+
+
+def _spreads_nothing(tbox, p: str) -> bool:
+    """A new value of `p` gives its object no type it does not get from any other value of `p`: the
+    inverses of p and of its super-properties carry no restriction, and none spreads along links."""
+    props, todo = {p}, [p]
+    while todo:
+        for q in tbox.subprops.get(todo.pop(), ()):
+            if q not in props:
+                props.add(q)
+                todo.append(q)
+    ch = tbox.characteristics
+    if props & (ch["transitive"] | ch["symmetric"] | ch["inverse_functional"]):
+        return False
+    inverses = {r for q in props for r in tbox.inverse.get(q, ())}
+    keyed = set(tbox.some) | set(tbox.has_value) | {x for _, chain in tbox.chains for x in chain}
+    return not (inverses & keyed) and not (props & {x for _, chain in tbox.chains for x in chain})

@@ -9,9 +9,10 @@ import pyoxigraph as ox
 from .errors import BuildFailure
 
 
-def apply_rules(store: ox.Store, rule_dir: Path) -> dict[str, int]:
+def apply_rules(store: ox.Store, rule_dir: Path, collect: set | None = None) -> dict[str, int]:
     """Run every rule file in name order on the store's default graph and add its triples (a rule sees
-    what the earlier ones added); returns the triples added per rule. Oxigraph runs them in
+    what the earlier ones added); returns the number of triples added per rule, and puts them in
+    `collect` if given. Oxigraph runs them in
     milliseconds where rdflib took seconds at 100k triples."""
     added: dict[str, int] = {}
     for rule in sorted(rule_dir.glob("*.rq")):
@@ -22,5 +23,7 @@ def apply_rules(store: ox.Store, rule_dir: Path) -> dict[str, int]:
         new = {ox.Quad(t.subject, t.predicate, t.object) for t in triples}
         new = {q for q in new if q not in store}
         store.extend(new)
+        if collect is not None:
+            collect |= new
         added[rule.stem] = len(new)
     return added

@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from .errors import BuildFailure, EvkgError, printable
 from .loading import load_sources
-from .namespaces import EVKG, RDF
+from .namespaces import EVKG, RDF, RDFS
 from .project import Project
 from .provenance import describe_locations
 from .results import compact
@@ -196,7 +196,30 @@ def validate_graph(data: Graph, shapes: Graph, focus_nodes: list[Node] | None = 
 
 def validate_store(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | None = None) -> ValidationReport:
     """Validate the default graph of `store` against `shapes` (see the module docstring): as a whole,
-    or only the `focus_nodes` (what an incremental add will check: a submission's nodes)."""
+    or only the `focus_nodes`."""
+    return _validate(store, store, shapes, focus_nodes, focus_nodes)
+
+
+def validate_focus(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef]) -> ValidationReport:
+    """What validate_store finds on `focus_nodes` (a submission's nodes), in time that does not grow with
+    the graph: the core constraints run on the focus nodes' neighbourhood (their triples, the types of
+    their values, the class hierarchy: all a shape of shapes/ reads, as their paths are single
+    properties), the SPARQL constraints on the whole store from the focus nodes."""
+    default, rdf_type = ox.DefaultGraph(), ox.NamedNode(str(RDF.type))
+    near = ox.Store()
+    for node in focus_nodes:
+        quads = list(store.quads_for_pattern(ox.NamedNode(str(node)), None, None, default))
+        near.extend(quads)
+        for q in quads:
+            if isinstance(q.object, ox.NamedNode):
+                near.extend(store.quads_for_pattern(q.object, rdf_type, None, default))
+    near.extend(store.quads_for_pattern(None, ox.NamedNode(str(RDFS.subClassOf)), None, default))
+    return _validate(near, store, shapes, None, focus_nodes)
+
+
+def _validate(core_store: ox.Store, store: ox.Store, shapes: Graph, core_focus, focus_nodes) -> ValidationReport:
+    """Core constraints on `core_store` (on `core_focus` if given), SPARQL constraints on `store`; only
+    findings on `focus_nodes` are kept, if given."""
     import pyshacl_turbo
 
     from . import shacl_sparql
@@ -212,14 +235,18 @@ def validate_store(store: ox.Store, shapes: Graph, focus_nodes: list[URIRef] | N
     core = ox.Store()
     core.load(named.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     try:
-        _, raw, _ = pyshacl_turbo.validate(store, shacl_graph=core, inference="none", allow_warnings=True,
-                                           allow_infos=True, focus_nodes=focus_nodes)
+        _, raw, _ = pyshacl_turbo.validate(core_store, shacl_graph=core, inference="none", allow_warnings=True,
+                                           allow_infos=True, focus_nodes=core_focus)
         found = shacl_sparql.run(store, shapes, focus_nodes)
     except Exception as e:  # broken shapes or queries
         raise BuildFailure(f"SHACL validation could not run: {str(e).strip().splitlines()[0]}") from None
     results = Graph()
     for triple in raw:
         results.add(tuple(_unnamed(t, skolem) for t in triple))
+    if focus_nodes is not None and core_focus is None:
+        wanted = set(focus_nodes)
+        for r in [r for r in results.subjects(RDF.type, SH.ValidationResult) if results.value(r, SH.focusNode) not in wanted]:
+            results.remove((r, None, None))
     findings = set(_findings(results, shapes))
     for shape, severity, r in found:
         name = shapes.value(shape, SH.name)
@@ -276,11 +303,19 @@ def validate_submission(project: Project, files: list[Path], fmt: str | None = N
     (read within limits, parse without fetching, facts in the project's vocabulary: vetting.py), then
     validate them with the graph and the derivation rules on the nodes they touch, and, with `reason`,
     check that the graph stays consistent (with `reasoner`, by default the one `evkg build` and
-    `evkg add` use). Returns the report and the new facts."""
-    from concurrent.futures import ThreadPoolExecutor
+    `evkg add` use). Returns the report and the new facts.
 
-    from .reasoning import graph_of, store_of
-    from .rules import apply_rules
+    The graph is the last build, or the sources if it is not current (increment.py); given `base` (an
+    rdflib graph), that graph, judged with pySHACL instead: the reference the tests compare with."""
+    report, new, _ = judge_submission(project, files, fmt, base, reason, reasoner, progress)
+    return report, new
+
+
+def judge_submission(project: Project, files: list[Path], fmt: str | None = None, base: Graph | None = None,
+                     reason: bool = False, reasoner: str | None = None,
+                     progress: Callable[[str], None] | None = None):
+    """validate_submission, also returning the judgement `evkg add` writes into dist/ (None when the
+    submission was refused before it was judged, or judged against `base`)."""
     from .vetting import LARGE, ontology_terms, read_submission, vet
 
     t0 = time.perf_counter()
@@ -292,8 +327,27 @@ def validate_submission(project: Project, files: list[Path], fmt: str | None = N
     problems = vet(new, *ontology_terms(project.root))
     if problems:
         return ValidationReport([_problem_finding(p) for p in problems], 0,
-                                {"parse": round(t1 - t0, 3), "vet": round(time.perf_counter() - t1, 3)}), new
-    merged = base if base is not None else built_graph(project)
+                                {"parse": round(t1 - t0, 3), "vet": round(time.perf_counter() - t1, 3)}), new, None
+    if base is not None:
+        report = _judge_with_pyshacl(project, new, base, reason, reasoner, say)
+        report.seconds = {"parse": round(t1 - t0, 3), **report.seconds}
+        return report, new, None
+    from .increment import judge
+
+    judgement = judge(project, new, reason, reasoner, say)
+    judgement.report.seconds = {"parse": round(t1 - t0, 3), **judgement.report.seconds}
+    return judgement.report, new, judgement
+
+
+def _judge_with_pyshacl(project: Project, new: Graph, merged: Graph, reason: bool, reasoner: str | None,
+                        say: Callable[[str], None]) -> ValidationReport:
+    """The judgement on an rdflib graph with pySHACL (the reference for the store-based one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .reasoning import graph_of, store_of
+    from .rules import apply_rules
+
+    t1 = time.perf_counter()
     for triple in new:
         merged.add(triple)
     describe_locations(merged)  # new facts may cite new source locations; bad ones fail here
@@ -319,8 +373,8 @@ def validate_submission(project: Project, files: list[Path], fmt: str | None = N
                 report.findings += [Finding("Violation", "(the graph with these facts)", None, None, line,
                                             f"reasoner:{result.reasoner}", "OWL consistency")
                                     for line in result.explanations]
-    report.seconds = {"parse": round(t1 - t0, 3), "load_graph": round(t2 - t1, 3), **report.seconds}
-    return report, new
+    report.seconds = {"load_graph": round(t2 - t1, 3), **report.seconds}
+    return report
 
 
 def _problem_finding(p) -> Finding:
