@@ -359,8 +359,11 @@ def test_load_with_a_runaway_and_a_crash_fails_no_innocent_query(project):
         assert not any(t.is_alive() for t in threads)
         assert errors == [] and innocent == Counter({200: 1000}), (innocent, errors[:3])
         assert sum(runaway.values()) == 4 and set(runaway) <= {502, 503}, runaway  # stopped, with a reason
-        # each runaway stopped the engine (time or memory limit); the kill may fall on one of those stops
-        assert ep.backend.restarts["timeout"] >= 2 and ep.backend.restarts["crash"] >= 2, ep.backend.restarts
+        # each runaway stopped the engine (the memory ones by the memory limit, or by the 3 s limit first on a
+        # busy machine: test_memory_limit_stops_the_query_not_the_endpoint checks that limit alone); the kill
+        # is a crash, and may fall on one of those stops
+        restarts = ep.backend.restarts
+        assert restarts["timeout"] + restarts["crash"] >= 4 and restarts["crash"] >= 1, restarts
 
 
 def test_memory_limit_stops_the_query_not_the_endpoint(project):
