@@ -60,6 +60,7 @@ class Item:
     sources: list[Source] = field(default_factory=list)
     verdict: str | None = None
     because: str | None = None  # why it does not apply
+    stated_for: str | None = None  # the products a "not addressed" statement is about
     open_questions: list[str] = field(default_factory=list)  # what the profile leaves open that decides it
     undetermined_because: str | None = None
     condition: str | None = None
@@ -72,7 +73,7 @@ class Item:
 
     def to_json(self) -> dict:
         out = {"label": self.label}
-        for key in ("verdict", "because", "undetermined_because", "condition", "scope", "modality"):
+        for key in ("verdict", "because", "stated_for", "undetermined_because", "condition", "scope", "modality"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         if self.open_questions:
@@ -193,9 +194,9 @@ def compose(project: Project, backend: Backend, profile: Profile) -> Snapshot:
         if str(r["aspect"]) == "excluded from the law":
             label = f"excluded from the law's scope: {label}"
         key = (j.iri, aspect, label, _s(r["verdict"]), _s(r["condition"]), _s(r["scope"]), _s(r["modality"]),
-               _s(r["because"]), _s(r["openQuestions"]), _s(r["legalBasis"]))
+               _s(r["because"]), _s(r.get("statedFor")), _s(r["openQuestions"]), _s(r["legalBasis"]))
         if key not in merged:
-            item = Item(label, verdict=_s(r["verdict"]), because=_s(r["because"]),
+            item = Item(label, verdict=_s(r["verdict"]), because=_s(r["because"]), stated_for=_s(r.get("statedFor")),
                         open_questions=_split(r["openQuestions"]), undetermined_because=_s(r["undeterminedBecause"]),
                         condition=_s(r["condition"]), scope=_s(r["scope"]),
                         modality=_modality(r["modality"]), iri=_s(r["value"]) if aspect.endswith("routes") else None)
@@ -303,7 +304,7 @@ def _modality(term) -> str | None:
     return None if text in (None, "stated as the rule") else text
 
 
-FIELD_ORDER = ("source", "cell_type", "manipulation", "engineering", "cargo", "gene_therapy", "combination", "use",
+FIELD_ORDER = ("source", "cell_type", "manipulation", "engineering", "cargo", "gene_therapy", "combination", "action", "use",
                "therapeutic_area", "targets")
 
 
