@@ -415,3 +415,56 @@ def test_every_condition_and_scope_in_use_rests_on_criteria(store):
         SELECT DISTINCT ?x WHERE { ?p evkg:productScope|evkg:condition|evkg:excludedScope ?x .
         FILTER NOT EXISTS { ?x evkg:criterion ?k } }""").rows
     assert [str(r[0]) for r in rows] in ([], ["https://w3id.org/evkg/resource/concept/scope-biotech-proteins"])
+
+
+@pytest.mark.parametrize("verdict", ["applies", "may apply", "applies if", "may apply if", "undetermined",
+                                     "undecided by the regulator", "does not apply", "not addressed"])
+def test_evkg_explain_knows_every_verdict(project, capsys, verdict):
+    from evkg.advisor.report import _ORDER
+
+    assert verdict in _ORDER  # the verdicts the advisor emits are the ones explained
+    assert main(["--root", str(project.root), "explain", verdict]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "advise" in out and verdict.split()[0] in out
+
+
+def test_a_cosmetic_or_diagnostic_use_gets_no_medicinal_route(kg):
+    # The review's trial and marketing routes (§4, Table 2; §3.1 [52]; §3.2 [15]) are for EV therapeutics.
+    # It says nothing on plant-derived EVs in cosmetics, nor on EV diagnostics: nothing medicinal applies,
+    # and the EU's ban (§3.2 [54], Regulation 1223/2009) is shown as stated for human-derived EVs only.
+    s = snap(kg, "source=plant; use=cosmetic-ingredient; targets=KR,EU")
+    for code in ("KR", "EU"):
+        for aspect in ("classification", "trial_routes", "marketing_routes", "requirements"):
+            assert {i["verdict"] for i in items(s, code, aspect)} <= {"not addressed", "does not apply"}, (code, aspect)
+    [ctis] = find(s, "EU", "trial_routes", "CTIS")
+    assert ctis["verdict"] == "not addressed" and ctis["stated_for"] == "EV-based therapeutic products"
+    [ban] = find(s, "EU", "cosmetic_use", "cosmetic use prohibited")
+    assert ban["verdict"] == "not addressed" and ban["stated_for"] == "human-derived EVs in cosmetics"
+    # questions that make no sense for a plant source are not asked
+    assert {o["field"] for o in s["open_questions"] if o["decides"]} & {"manipulation", "gene_therapy"} == set()
+    # human-derived: the ban applies (§3.2 [54])
+    s = snap(kg, "source=human; use=cosmetic-ingredient; targets=EU")
+    assert verdicts(s, "EU", "cosmetic_use", "cosmetic use prohibited") == {"applies"}
+    s = snap(kg, "use=diagnostic; targets=US,EU")
+    for code, route in (("US", "Investigational New Drug"), ("US", "Biologics License"), ("EU", "CTIS"),
+                        ("EU", "Marketing authorization with CAT")):
+        aspect = "trial_routes" if "Investigational" in route or "CTIS" in route else "marketing_routes"
+        assert verdicts(s, code, aspect, route) == {"not addressed"}, route
+
+
+def test_the_first_screen_is_one_line_per_jurisdiction(project, capsys, monkeypatch):
+    # Table 2 / §4: the US files an IND with the FDA; Japan a CTN with the PMDA; its class is contested (§3.3
+    # vs Table 2 and §4 [91]), so the class carries its contradiction id
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US,JP"]) == 0
+    out = capsys.readouterr().out
+    first = out[:out.index("\nProfile\n")]
+    assert first.count("\n  United States | ") == 1 and first.count("\n  Japan | ") == 1
+    us = first[first.index("United States |"):first.index("\n  Japan")]
+    assert "Investigational New Drug application (IND)" in us and "U.S. Food and Drug Administration (FDA)" in us
+    jp = " ".join(first[first.index("Japan |"):].split())
+    assert "Clinical Trial Notification (CTN)" in jp and "regenerative-medical product C" in jp
+    assert all(len(line) <= 100 for line in out.splitlines())
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US,JP",
+                 "--format", "markdown"]) == 0
+    assert capsys.readouterr().out.startswith("**At a glance**")

@@ -313,16 +313,24 @@ def _profile_summary(profile: Profile, fields, names) -> list[tuple[str, str]]:
     if profile.name:
         out.append(("name", profile.name))
     order = [f for f in FIELD_ORDER if f in fields] + [f for f in fields if f not in FIELD_ORDER]
+    unasked = profile.unasked(fields)
     for name in order:
         f = fields[name]
         if name == "targets":
             out.append(("target jurisdictions", ", ".join(names.label(str(t)) or str(t) for t in profile.targets)))
+        elif f in unasked:
+            out.append((f.label, "not asked for " + ", ".join(a for fa in profile.answers.values() for v in fa
+                                                              if v in f.unasked_by for a in [_answer_label(fields, v)])))
         elif f.choice:
             answers = profile.answers.get(name)
             out.append((f.label, ", ".join(f.answer_labels[a] for a in answers) if answers else "not answered"))
         elif name in profile.text:
             out.append((f.label, profile.text[name]))
     return out
+
+
+def _answer_label(fields, iri: str) -> str:
+    return next((f.answer_labels[iri] for f in fields.values() if iri in f.answer_labels), iri)
 
 
 def _open_questions(profile: Profile, fields, snapshots) -> list[dict]:
