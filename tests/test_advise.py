@@ -468,3 +468,19 @@ def test_the_first_screen_is_one_line_per_jurisdiction(project, capsys, monkeypa
     assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US,JP",
                  "--format", "markdown"]) == 0
     assert capsys.readouterr().out.startswith("**At a glance**")
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US,JP",
+                 "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["jurisdiction"] for r in rows[:2]] == ["United States", "Japan"] and rows[0]["aspect"] == "at a glance"
+    assert "Investigational New Drug application (IND)" in rows[0]["statement"]
+
+
+def test_html_shows_the_first_screen_and_sets_apart_what_is_not_addressed(project, capsys, tmp_path):
+    # §3 [15, 49]: the US requirements stated for engineered EVs are listed apart for a naive product
+    out = tmp_path / "s.html"
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US",
+                 "--format", "html", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert html.index("At a glance") < html.index("<h2>Profile</h2>")
+    apart = html[html.index("Not addressed for this product"):]
+    assert "potency assays" in apart and "engineered (bioengineered) EVs" in apart
