@@ -128,6 +128,17 @@ def test_eu_functional_rna_and_gene_therapy_conditions(kg):
     assert [i["verdict"] for i in find(s, "EU", "classification", "ATMP", condition="incorporated into a gene therapy")] == ["applies"]
 
 
+def test_eu_gene_therapy_class_is_undetermined_for_functional_rna(kg):
+    # §3.2 [15]: EVs encapsulating "recombinant nucleic acids or gene-modulating components" may be gene
+    # therapy medicinal products. Whether a functional RNA cargo (an siRNA, say) is a gene-modulating
+    # component the review does not say: undetermined, never "does not apply"
+    s = snap(kg, "engineering=cargo-loaded; cargo=functional-rna; use=therapy; targets=EU")
+    [gtmp] = find(s, "EU", "classification", "gene therapy medicinal product")
+    assert gtmp["verdict"] == "undetermined" and "gene-modulating" in gtmp["undetermined_because"]
+    s = snap(kg, "engineering=naive; cargo=none; use=therapy; targets=EU")
+    assert verdicts(s, "EU", "classification", "gene therapy medicinal product") == {"does not apply"}
+
+
 def test_us_trial_and_marketing_routes(kg):
     # §4 [88], Table 2: an IND to FDA's CBER or CDER under 21 CFR Part 312; §3.1 [52]: a BLA after the trials
     s = snap(kg, "use=therapy; targets=US")
@@ -141,12 +152,34 @@ def test_us_trial_and_marketing_routes(kg):
 
 
 def test_us_engineered_evs_carry_extra_requirements(kg):
-    # §3 [15, 49]: engineered EVs need an IND, CMC documentation, potency assays and viral safety testing
+    # §3 [15, 49]: engineered EVs need an IND, CMC documentation, potency assays and viral safety testing.
+    # The paragraph speaks of engineered EVs only: for naive EVs it neither requires nor waives them, so
+    # the verdict for a naive product is "not addressed", never "does not apply" (no CMC for naive EVs?
+    # the review never says that).
     engineered = snap(kg, "engineering=surface-modified; use=therapy; targets=US")
     naive = snap(kg, "engineering=naive; use=therapy; targets=US")
     for req in ("potency assays", "viral safety testing", "chemistry, manufacturing and controls (CMC) documentation"):
         assert verdicts(engineered, "US", "requirements", req) == {"applies"}
-        assert verdicts(naive, "US", "requirements", req) == {"does not apply"}
+        [item] = find(naive, "US", "requirements", req)
+        assert item["verdict"] == "not addressed" and item["stated_for"] == "engineered (bioengineered) EVs"
+        assert "because" not in item and [x["badge"] for x in item["sources"]] == ["§3 [15, 49]"]
+    # the same for the class that paragraph states: PHS Act biologic "for engineered EVs" is not a
+    # "does not apply" beside §3's "applies" for naive EVs [§3 [48]]
+    classes = find(naive, "US", "classification", "biologic (biological product)")
+    assert {i["verdict"] for i in classes if i["sources"][0]["badge"] == "§3 [15, 49]"} == {"not addressed"}
+    assert {i["verdict"] for i in classes if i["sources"][0]["badge"] == "§3"} == {"applies"}
+    assert "does not apply" not in {i["verdict"] for i in classes}
+
+
+def test_a_failed_condition_still_does_not_apply(kg):
+    # §3 [42]: EVs are not ATMPs in the EU unless incorporated into gene therapies: a stated condition that
+    # fails is a real exclusion, and says why
+    s = snap(kg, "source=human; gene_therapy=no; use=therapy; targets=EU")
+    [only_if] = find(s, "EU", "classification", "ATMP", condition="incorporated into a gene therapy")
+    assert only_if["verdict"] == "does not apply" and "part of a gene therapy" in only_if["because"]
+    # §3.4 [59]: Korea's act covers advanced regenerative treatments; a cosmetic falls outside the law's scope
+    s = snap(kg, "source=human; use=cosmetic-ingredient; targets=KR")
+    assert verdicts(s, "KR", "scope_of_law", "advanced regenerative treatments") == {"does not apply"}
 
 
 def test_japan_conditional_time_limited_route(kg):
@@ -160,8 +193,28 @@ def test_taiwan_expedited_route_for_minimal_manipulation(kg):
     # §3.5 [62]: products with minimal manipulation or systemic effects may qualify for expedited approval
     minimal = snap(kg, "manipulation=minimal; use=therapy; targets=TW")
     assert verdicts(minimal, "TW", "expedited_routes", "Expedited or conditional approval") == {"applies"}
+    # ... "or systemic effects": extensively manipulated, the product's site of action decides
     extensive = snap(kg, "manipulation=extensive; use=therapy; targets=TW")
-    assert verdicts(extensive, "TW", "expedited_routes", "Expedited or conditional approval") == {"undetermined"}
+    [route] = find(extensive, "TW", "expedited_routes", "Expedited or conditional approval")
+    assert route["verdict"] == "applies if" and route["open_questions"] == ["whether the product acts systemically or locally"]
+    systemic = snap(kg, "manipulation=extensive; action=systemic; use=therapy; targets=TW")
+    assert verdicts(systemic, "TW", "expedited_routes", "Expedited or conditional approval") == {"applies"}
+    local = snap(kg, "manipulation=extensive; action=local; use=therapy; targets=TW")
+    [route] = find(local, "TW", "expedited_routes", "Expedited or conditional approval")
+    assert route["verdict"] == "does not apply" and "systemic effects" in route["because"]
+    # minimal manipulation suffices whatever the site of action
+    local_minimal = snap(kg, "manipulation=minimal; action=local; use=therapy; targets=TW")
+    assert verdicts(local_minimal, "TW", "expedited_routes", "Expedited or conditional approval") == {"applies"}
+
+
+def test_taiwan_cell_therapy_fast_track_is_only_the_analogue(kg):
+    # §3.5 [62]: EV products may qualify for expedited or conditional approval *analogous to* the fast track
+    # Taiwan has for certain cell therapies: that fast track is about cell therapies, not this EV product
+    s = snap(kg, "source=human; manipulation=minimal; engineering=naive; use=therapy; targets=TW")
+    [fast] = find(s, "TW", "expedited_routes", "Fast track for certain cell therapies")
+    assert fast["verdict"] == "not addressed" and "cell therapies" in fast["stated_for"]
+    assert [x["badge"] for x in fast["sources"]] == ["§3.5 [62]"]
+    assert verdicts(s, "TW", "expedited_routes", "Expedited or conditional approval") == {"applies"}
 
 
 def test_australia_notification_or_full_review_with_hrec(kg):
@@ -331,7 +384,11 @@ def test_spreadsheet_and_csv_rows(project, capsys, tmp_path):
     assert main(["--root", str(project.root), "advise", "--example", "cosmetic-ingredient", "--format", "xlsx",
                  "--out", str(out)]) == 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[-2:] == ["Profile", "About"] and wb.worksheets[0].max_row > 20
+    assert wb.sheetnames[-2:] == ["Profile", "About"] and wb.worksheets[1].max_row > 20
+    # the first sheet is the bottom line: one row per jurisdiction
+    glance = [[c.value for c in r] for r in wb.worksheets[0].iter_rows()]
+    assert glance[0][:5] == ["jurisdiction", "authority", "classification", "trial filing", "expedited route"]
+    assert {r[0] for r in glance[1:] if r[0]} >= {"European Union", "Taiwan"}
 
 
 def test_html_snapshot_is_offline_and_printable(project, capsys, tmp_path):
@@ -363,3 +420,72 @@ def test_every_condition_and_scope_in_use_rests_on_criteria(store):
         SELECT DISTINCT ?x WHERE { ?p evkg:productScope|evkg:condition|evkg:excludedScope ?x .
         FILTER NOT EXISTS { ?x evkg:criterion ?k } }""").rows
     assert [str(r[0]) for r in rows] in ([], ["https://w3id.org/evkg/resource/concept/scope-biotech-proteins"])
+
+
+@pytest.mark.parametrize("verdict", ["applies", "may apply", "applies if", "may apply if", "undetermined",
+                                     "undecided by the regulator", "does not apply", "not addressed"])
+def test_evkg_explain_knows_every_verdict(project, capsys, verdict):
+    from evkg.advisor.report import _ORDER
+
+    assert verdict in _ORDER  # the verdicts the advisor emits are the ones explained
+    assert main(["--root", str(project.root), "explain", verdict]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "advise" in out and verdict.split()[0] in out
+
+
+def test_a_cosmetic_or_diagnostic_use_gets_no_medicinal_route(kg):
+    # The review's trial and marketing routes (§4, Table 2; §3.1 [52]; §3.2 [15]) are for EV therapeutics.
+    # It says nothing on plant-derived EVs in cosmetics, nor on EV diagnostics: nothing medicinal applies,
+    # and the EU's ban (§3.2 [54], Regulation 1223/2009) is shown as stated for human-derived EVs only.
+    s = snap(kg, "source=plant; use=cosmetic-ingredient; targets=KR,EU")
+    for code in ("KR", "EU"):
+        for aspect in ("classification", "trial_routes", "marketing_routes", "requirements"):
+            assert {i["verdict"] for i in items(s, code, aspect)} <= {"not addressed", "does not apply"}, (code, aspect)
+    [ctis] = find(s, "EU", "trial_routes", "CTIS")
+    assert ctis["verdict"] == "not addressed" and ctis["stated_for"] == "EV-based therapeutic products"
+    [ban] = find(s, "EU", "cosmetic_use", "cosmetic use prohibited")
+    assert ban["verdict"] == "not addressed" and ban["stated_for"] == "human-derived EVs in cosmetics"
+    # questions that make no sense for a plant source are not asked
+    assert {o["field"] for o in s["open_questions"] if o["decides"]} & {"manipulation", "gene_therapy"} == set()
+    # human-derived: the ban applies (§3.2 [54])
+    s = snap(kg, "source=human; use=cosmetic-ingredient; targets=EU")
+    assert verdicts(s, "EU", "cosmetic_use", "cosmetic use prohibited") == {"applies"}
+    s = snap(kg, "use=diagnostic; targets=US,EU")
+    for code, route in (("US", "Investigational New Drug"), ("US", "Biologics License"), ("EU", "CTIS"),
+                        ("EU", "Marketing authorization with CAT")):
+        aspect = "trial_routes" if "Investigational" in route or "CTIS" in route else "marketing_routes"
+        assert verdicts(s, code, aspect, route) == {"not addressed"}, route
+
+
+def test_the_first_screen_is_one_line_per_jurisdiction(project, capsys, monkeypatch):
+    # Table 2 / §4: the US files an IND with the FDA; Japan a CTN with the PMDA; its class is contested (§3.3
+    # vs Table 2 and §4 [91]), so the class carries its contradiction id
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US,JP"]) == 0
+    out = capsys.readouterr().out
+    first = out[:out.index("\nProfile\n")]
+    assert first.count("\n  United States | ") == 1 and first.count("\n  Japan | ") == 1
+    us = first[first.index("United States |"):first.index("\n  Japan")]
+    assert "Investigational New Drug application (IND)" in us and "U.S. Food and Drug Administration (FDA)" in us
+    jp = " ".join(first[first.index("Japan |"):].split())
+    assert "Clinical Trial Notification (CTN)" in jp and "regenerative-medical product C" in jp
+    assert all(len(line) <= 100 for line in out.splitlines())
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US,JP",
+                 "--format", "markdown"]) == 0
+    assert capsys.readouterr().out.startswith("**At a glance**")
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US,JP",
+                 "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["jurisdiction"] for r in rows[:2]] == ["United States", "Japan"] and rows[0]["aspect"] == "at a glance"
+    assert "Investigational New Drug application (IND)" in rows[0]["statement"]
+
+
+def test_html_shows_the_first_screen_and_sets_apart_what_is_not_addressed(project, capsys, tmp_path):
+    # §3 [15, 49]: the US requirements stated for engineered EVs are listed apart for a naive product
+    out = tmp_path / "s.html"
+    assert main(["--root", str(project.root), "advise", "--example", "msc-osteoarthritis", "--targets", "US",
+                 "--format", "html", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert html.index("At a glance") < html.index("<h2>Profile</h2>")
+    apart = html[html.index("Not addressed for this product"):]
+    assert "potency assays" in apart and "engineered (bioengineered) EVs" in apart

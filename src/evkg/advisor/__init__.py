@@ -25,11 +25,18 @@ JSON structure (`Snapshot.to_json()`, version 1, stable):
          "contradictions": [{"id": "C1", "topic", "note", "sides": [ITEM, ...]}]}},
      "shared_guidelines": [ITEM, ...],       # with in_all_targets and targets
      "open_questions": [{"field", "question", "decides": ["Jurisdiction: statement", ...]}]}
+    (a question the profile's other answers leave unasked, such as cell handling for vesicles from plants,
+    is no open question; its answer reads "not asked for ...")
+
+The first screen of the other formats (report.glance: one row per jurisdiction) is composed from this
+structure, from the items with a verdict that puts them on the product.
 
     ITEM: {"label": str, "sources": [{"badge": "§3.4 [59]", "iri": str}, ...]   (never empty)
            "verdict": "applies" | "may apply" | "applies if" | "may apply if" | "does not apply" |
-                      "undetermined" | "undecided by the regulator"                (statements with a verdict)
-           "because", "open_questions", "undetermined_because", "condition", "scope", "modality",
+                      "undetermined" | "undecided by the regulator" | "not addressed"
+                                                                               (statements with a verdict)
+           "because" (why it does not apply), "stated_for" (the products a "not addressed" statement is
+           about: the review says nothing either way for this one), "open_questions", "undetermined_because", "condition", "scope", "modality",
            "kind", "receiving_authority", "review_body", "ethics_body", "submission_system", "legal_basis",
            "note", "counterparts": [{"label", "jurisdiction", "relation", "confidence", "sources"}],
            "contradictions": ["C1", ...], "iri"}                                      (where they apply)

@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).parent / "examples"
 OPTIONS = {  # option -> profile field; choices come from the graph when the profile is checked
     "source": "source", "cell_type": "cell_type", "manipulation": "manipulation", "engineering": "engineering",
     "cargo": "cargo", "gene_therapy": "gene_therapy", "combination": "combination", "use": "use",
-    "therapeutic_area": "therapeutic_area", "targets": "targets", "name": "name",
+    "therapeutic_area": "therapeutic_area", "targets": "targets", "name": "name", "action": "action",
 }
 
 
@@ -36,6 +36,7 @@ def add_profile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cargo", help="what the cargo does: functional-rna, recombinant-nucleic-acid, none")
     p.add_argument("--gene-therapy", dest="gene_therapy", action="store_const", const="yes", help="part of a gene therapy")
     p.add_argument("--no-gene-therapy", dest="gene_therapy", action="store_const", const="no", help="not part of a gene therapy")
+    p.add_argument("--action", help="where the product acts: systemic, local")
     p.add_argument("--combination", help="combined with: device, drug, none")
     p.add_argument("--use", help="therapy, cosmetic-ingredient, aesthetic-injection, diagnostic, drug-delivery")
     p.add_argument("--therapeutic-area", dest="therapeutic_area", metavar="TEXT", help="indication (free text)")

@@ -36,9 +36,11 @@ from ..resolve import PREFIX_BLOCK, Names, curie
 
 TEXT_FIELDS = ("name", "cell_type", "therapeutic_area")
 NO_ANSWER = "urn:evkg:no-answer"
+NOT_ASKED = "https://w3id.org/evkg/resource/concept/answer-not-asked"  # a question another answer leaves unasked
 ALIASES = {"engineered": "engineering"}  # engineered: true|false stands for engineering: engineered|naive
-_FIELDS_QUERY = PREFIX_BLOCK + """SELECT ?prop ?field ?label ?question ?many ?value ?code ?valueLabel WHERE {
+_FIELDS_QUERY = PREFIX_BLOCK + """SELECT ?prop ?field ?label ?question ?many ?value ?code ?valueLabel ?unaskedBy WHERE {
   ?prop evkg:profileField ?field ; rdfs:label ?label .
+  OPTIONAL { ?unaskedBy evkg:leavesUnasked ?prop }
   OPTIONAL { ?prop evkg:question ?question }
   OPTIONAL { ?prop evkg:multipleAnswers ?many }
   OPTIONAL { ?prop evkg:valueScheme ?scheme . ?value skos:inScheme ?scheme ; skos:notation ?code ; rdfs:label ?valueLabel }
@@ -56,6 +58,7 @@ class Field:
     multiple: bool = False
     answers: dict[str, str] = field(default_factory=dict)  # code -> concept IRI
     answer_labels: dict[str, str] = field(default_factory=dict)  # concept IRI -> label
+    unasked_by: set[str] = field(default_factory=set)  # answers (to other questions) that leave this one unasked
 
     @property
     def choice(self) -> bool:
@@ -67,9 +70,11 @@ def profile_fields(names: Names) -> dict[str, Field]:
     cached = getattr(names, "_profile_fields", None)
     if cached is None:
         cached = {}
-        for prop, fname, label, question, many, value, code, vlabel in names.backend.query(_FIELDS_QUERY).rows:
+        for prop, fname, label, question, many, value, code, vlabel, unasked_by in names.backend.query(_FIELDS_QUERY).rows:
             f = cached.setdefault(str(fname), Field(str(fname), str(prop), str(label), str(question or label),
                                                      str(many).lower() == "true"))
+            if unasked_by is not None:
+                f.unasked_by.add(str(unasked_by))
             if value is not None:
                 f.answers[str(code)] = str(value)
                 f.answer_labels[str(value)] = str(vlabel)
@@ -94,11 +99,18 @@ class Profile:
     def pairs(self, fields: dict[str, Field]) -> Rows:
         """The (attribute, answer) pairs the evaluation query is bound with."""
         pairs = [(URIRef(fields[f].prop), URIRef(v)) for f, vs in sorted(self.answers.items()) for v in vs]
+        pairs += [(URIRef(f.prop), URIRef(NOT_ASKED)) for f in self.unasked(fields)]
         # no answer at all: one pair that no criterion tests (an empty VALUES made Oxigraph's plan 50x slower)
         return Rows(("_profile_attribute", "_profile_value"), pairs or [(URIRef(NO_ANSWER), URIRef(NO_ANSWER))])
 
+    def unasked(self, fields: dict[str, Field]) -> list[Field]:
+        """The questions the other answers leave unasked (how cells are handled, for vesicles from plants)."""
+        given = {v for vs in self.answers.values() for v in vs}
+        return [f for f in fields.values() if f.unasked_by & given]
+
     def open_fields(self, fields: dict[str, Field]) -> list[Field]:
-        return [f for name, f in fields.items() if f.choice and name not in self.answers]
+        unasked = {f.name for f in self.unasked(fields)}
+        return [f for name, f in fields.items() if f.choice and name not in self.answers and name not in unasked]
 
     def to_graph(self, fields: dict[str, Field]) -> Graph:
         """The profile in the project's vocabulary (what a Turtle profile holds)."""

@@ -61,6 +61,7 @@ class Item:
     sources: list[Source] = field(default_factory=list)
     verdict: str | None = None
     because: str | None = None  # why it does not apply
+    stated_for: str | None = None  # the products a "not addressed" statement is about
     open_questions: list[str] = field(default_factory=list)  # what the profile leaves open that decides it
     undetermined_because: str | None = None
     condition: str | None = None
@@ -73,7 +74,7 @@ class Item:
 
     def to_json(self) -> dict:
         out = {"label": self.label}
-        for key in ("verdict", "because", "undetermined_because", "condition", "scope", "modality"):
+        for key in ("verdict", "because", "stated_for", "undetermined_because", "condition", "scope", "modality"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         if self.open_questions:
@@ -194,9 +195,9 @@ def compose(project: Project, backend: Backend, profile: Profile) -> Snapshot:
         if str(r["aspect"]) == "excluded from the law":
             label = f"excluded from the law's scope: {label}"
         key = (j.iri, aspect, label, _s(r["verdict"]), _s(r["condition"]), _s(r["scope"]), _s(r["modality"]),
-               _s(r["because"]), _s(r["openQuestions"]), _s(r["legalBasis"]))
+               _s(r["because"]), _s(r.get("statedFor")), _s(r["openQuestions"]), _s(r["legalBasis"]))
         if key not in merged:
-            item = Item(label, verdict=_s(r["verdict"]), because=_s(r["because"]),
+            item = Item(label, verdict=_s(r["verdict"]), because=_s(r["because"]), stated_for=_s(r.get("statedFor")),
                         open_questions=_split(r["openQuestions"]), undetermined_because=_s(r["undeterminedBecause"]),
                         condition=_s(r["condition"]), scope=_s(r["scope"]),
                         modality=_modality(r["modality"]), iri=_s(r["value"]) if aspect.endswith("routes") else None)
@@ -305,7 +306,7 @@ def _modality(term) -> str | None:
     return None if text in (None, "stated as the rule") else text
 
 
-FIELD_ORDER = ("source", "cell_type", "manipulation", "engineering", "cargo", "gene_therapy", "combination", "use",
+FIELD_ORDER = ("source", "cell_type", "manipulation", "engineering", "cargo", "gene_therapy", "combination", "action", "use",
                "therapeutic_area", "targets")
 
 
@@ -314,16 +315,24 @@ def _profile_summary(profile: Profile, fields, names) -> list[tuple[str, str]]:
     if profile.name:
         out.append(("name", profile.name))
     order = [f for f in FIELD_ORDER if f in fields] + [f for f in fields if f not in FIELD_ORDER]
+    unasked = profile.unasked(fields)
     for name in order:
         f = fields[name]
         if name == "targets":
             out.append(("target jurisdictions", ", ".join(names.label(str(t)) or str(t) for t in profile.targets)))
+        elif f in unasked:
+            out.append((f.label, "not asked for " + ", ".join(a for fa in profile.answers.values() for v in fa
+                                                              if v in f.unasked_by for a in [_answer_label(fields, v)])))
         elif f.choice:
             answers = profile.answers.get(name)
             out.append((f.label, ", ".join(f.answer_labels[a] for a in answers) if answers else "not answered"))
         elif name in profile.text:
             out.append((f.label, profile.text[name]))
     return out
+
+
+def _answer_label(fields, iri: str) -> str:
+    return next((f.answer_labels[iri] for f in fields.values() if iri in f.answer_labels), iri)
 
 
 def _open_questions(profile: Profile, fields, snapshots) -> list[dict]:

@@ -292,7 +292,9 @@ def snapshot_context(snap) -> dict:
 
     return {"aspects": report.ASPECTS, "not_stated": report.NOT_STATED, "details": report._detail_lines,
             "sorted_items": report._sorted, "show_verdicts": report._show_verdicts,
-            "currency": report.CURRENCY.format(**snap.review)}
+            "currency": report.CURRENCY.format(**snap.review), "glance": report.glance(snap),
+            "legend": report.LEGEND, "addressed": report.addressed, "elsewhere": report.elsewhere,
+            "elsewhere_title": report.ELSEWHERE_TITLE, "nothing_here": report.NOTHING_HERE}
 
 
 def generate_site(project: Project, out: Path | None = None) -> SiteResult:
