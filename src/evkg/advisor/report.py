@@ -54,7 +54,7 @@ def _cell(items: list[Item], jurisdiction: str, qualify: bool = True) -> str:
     for label, group in groups.items():
         best = group[0].verdict or "applies"
         mark = {"may apply": " (may)", "applies if": " (if answered)", "may apply if": " (may, if answered)"}.get(best, "")
-        ids = sorted({c for i in group for c in i.contradictions})
+        ids = sorted({c for i in group for c in i.contradictions}, key=lambda c: int(c[1:]))
         out.append(label + (mark if qualify else "") + "".join(" " + c for c in ids) + _first_badge(group))
     return "; ".join(out) if out else "none stated for this product"
 
