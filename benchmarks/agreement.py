@@ -70,7 +70,7 @@ CAUSES: dict[tuple[str, str], str] = {
                                        "harmonization", "pathways-by-jurisdiction", "sponsor-plan",
                                        "wikidata-jurisdiction-facts")},
     **{("rdflib", q): ORDER for q in ("classification-by-category", "contradiction-sides", "table-1", "table-2")},
-    ("rdflib", 'find[text=x" } DROP ALL #]'): "rdflib 7.6 returned (in a run where it finished)  1,176 names for a text no name contains (the "
+    ("rdflib", 'find[text=x" } DROP ALL #]'): "rdflib 7.6 returned (in a run where it finished) 1,176 names for a text no name contains (the "
         "embedded store: none; 'x' alone finds 99): its word-matching FILTERs do not hold; not traced further",
     **{("comunica", q): COMUNICA_ORDER for q in ("approval-status", "atmp-jurisdictions", "bodies-by-jurisdiction",
                                                  "challenges", "classification-by-category")},
