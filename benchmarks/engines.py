@@ -41,14 +41,14 @@ from evkg.store import EmbeddedStore  # noqa: E402
 
 
 def project_with(nt: Path, work: Path) -> Project:
-    """A project folder holding the canned queries and an embedded store built from `nt` (asserted,
-    default graph) and the review's inferred triples (named graph), as `evkg build` lays them out."""
+    """A project folder holding the canned queries and an embedded store built from `nt` and the
+    review's inferred triples, each in its named graph, as `evkg build` lays them out."""
     import pyoxigraph as ox
 
     shutil.copytree(ROOT / "queries", work / "queries")
     (work / "dist").mkdir(parents=True)
     store = ox.Store(str(work / "dist" / "store"))
-    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(ASSERTED_GRAPH))
     store.bulk_load(path=str(ROOT / "dist" / "evkg-inferred.nt"), format=ox.RdfFormat.N_TRIPLES,
                     to_graph=ox.NamedNode(str(INFERRED_GRAPH)))
     store.flush()

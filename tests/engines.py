@@ -1,11 +1,14 @@
 """SPARQL stores other than evkg's own, started on 127.0.0.1 for the tests and benchmarks: a writable
 Oxigraph server, Virtuoso Open Source (Debian's virtuoso-opensource) and Apache Jena ARQ + TDB2
-(Debian's libapache-jena-java, behind tests/engines/JenaFront.java). Each runs in a throw-away
+(Debian's libapache-jena-java, behind tests/engines/JenaFront.java), and Comunica's SPARQL endpoint over a
+file (npm's @comunica/query-sparql-file 4.x). Each runs in a throw-away
 directory on free ports and is stopped on exit; one that is not installed raises EngineUnavailable
 with the reason."""
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -194,6 +197,53 @@ def start_jena(workdir: Path, union_default_graph: bool = True, java_dir: Path =
     return _wait_ready(engine)
 
 
+COMUNICA = "comunica-sparql-file-http"
+
+
+def comunica_binary() -> Path:
+    """Comunica's file endpoint: on PATH, or under the npm prefix named by EVKG_COMUNICA
+    (`npm install --prefix DIR @comunica/query-sparql-file@4`; 5.x needs Node.js 22)."""
+    prefix = os.environ.get("EVKG_COMUNICA")
+    found = Path(prefix) / "node_modules" / ".bin" / COMUNICA if prefix else None
+    if found and found.is_file():
+        return found
+    if shutil.which(COMUNICA):
+        return Path(shutil.which(COMUNICA))
+    where = f"not under EVKG_COMUNICA={prefix}" if prefix else "not on PATH and EVKG_COMUNICA is not set"
+    raise EngineUnavailable(f"Comunica is not installed ({COMUNICA} {where}; "
+                            "npm install --prefix DIR @comunica/query-sparql-file@4, then EVKG_COMUNICA=DIR)")
+
+
+def write_nquads(graphs: dict[str, Path], out: Path, default: Path | None = None) -> Path:
+    """N-Triples files joined into one N-Quads file, each into its named graph (a file store's layout),
+    and `default` into the default graph."""
+    import pyoxigraph as ox
+
+    parts = [(ox.NamedNode(g), p) for g, p in graphs.items()] + ([(ox.DefaultGraph(), default)] if default else [])
+    quads = (ox.Quad(t.subject, t.predicate, t.object, g)
+             for g, path in parts for t in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
+    ox.serialize(quads, output=str(out), format=ox.RdfFormat.N_QUADS)
+    return out
+
+
+def start_comunica(workdir: Path, source: Path) -> Engine:
+    """Comunica's SPARQL endpoint over an RDF file (read-only: it has no Graph Store endpoint, so the
+    file is what `evkg load` would have written, made by write_nquads)."""
+    binary = comunica_binary()
+    if not shutil.which("node"):
+        raise EngineUnavailable("Comunica needs Node.js (node is not on PATH)")
+    package = binary.resolve().parents[1] / "package.json"
+    version = json.loads(package.read_text()).get("version", "?") if package.is_file() else "?"
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    engine = Engine("comunica", version, f"http://127.0.0.1:{port}/sparql", "", workdir, log=workdir / "comunica.log")
+    # one worker: a worker per core would double the memory and the start-up time on a shared machine
+    env = dict(os.environ, NODE_OPTIONS=f"--require {HERE / 'engines' / 'loopback.js'}")  # 127.0.0.1 only
+    engine.proc = _popen([str(binary), str(source), "--port", str(port), "--workers", "1", "--timeout", "120"],
+                         engine.log, cwd=workdir, env=env)
+    return _wait_ready(engine)
+
+
 STARTERS = {"oxigraph": start_oxigraph, "virtuoso": start_virtuoso, "jena": start_jena}
 
 
@@ -213,4 +263,4 @@ def graph_text(engine: Engine, graph: str | None) -> str:
 
 
 __all__ = ["ASSERTED_GRAPH", "Engine", "EngineUnavailable", "STARTERS", "graph_text", "isql", "put_triple",
-           "start_jena", "start_oxigraph", "start_virtuoso"]
+           "start_comunica", "start_jena", "start_oxigraph", "start_virtuoso", "write_nquads"]

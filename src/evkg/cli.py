@@ -351,9 +351,11 @@ def _cmd_tables(args, project: Project) -> int:
 
 
 def _cmd_report(args, project: Project) -> int:
+    from .querying import open_backend
     from .site import generate_site
 
-    result = generate_site(project, Path(args.out) if args.out else None)
+    backend = open_backend(project, args.endpoint, args.timeout) if args.endpoint else None
+    result = generate_site(project, Path(args.out) if args.out else None, backend)
     print(f"wrote {len(result.pages)} pages to {result.out} from {len(result.queries)} canned queries; "
           f"open {result.out / 'index.html'}")
     return 0
@@ -580,6 +582,7 @@ def parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="generate the static HTML site (comparison, equivalences, Figure 2, sources, ontology docs)")
     rp.add_argument("--out", metavar="DIR", help="where to write the site (default dist/site); an earlier report there is replaced")
+    _endpoint_options(rp)
     rp.set_defaults(func=_cmd_report)
     fmt_help = "report format (text, json) and/or RDF syntax override (turtle, trig, nt, nquads, json-ld, xml); may be repeated"
     v = sub.add_parser("validate", help="validate new facts (with the graph) against the SHACL shapes")

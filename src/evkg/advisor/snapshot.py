@@ -254,7 +254,9 @@ def compose(project: Project, backend: Backend, profile: Profile) -> Snapshot:
                 item.contradictions = sorted((ids[c] for c in item.contradictions if c in ids), key=lambda i: int(i[1:]))
 
     shared_items = [Item(str(r["guideline"]), sources=sources([r["sources"]]),
-                         details={"in_all_targets": str(r["inAllTargets"]), "targets": str(r["jurisdictions"])})
+                         details={"in_all_targets": str(r["inAllTargets"]),
+                                  # GROUP_CONCAT's member order is the engine's: sorted, the same on every store
+                                  "targets": "; ".join(sorted(_split(r["jurisdictions"]), key=str.casefold))})
                     for r in shared]
     summary = _profile_summary(profile, fields, names)
     return Snapshot(profile, summary, list(snapshots.values()), shared_items,

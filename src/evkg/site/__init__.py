@@ -297,13 +297,15 @@ def snapshot_context(snap) -> dict:
             "elsewhere_title": report.ELSEWHERE_TITLE, "nothing_here": report.NOTHING_HERE}
 
 
-def generate_site(project: Project, out: Path | None = None) -> SiteResult:
+def generate_site(project: Project, out: Path | None = None, store=None) -> SiteResult:
     """Write the site to `out` (default dist/site), replacing an earlier report there only once the
-    new one is complete: on any error the directory is left as it was."""
+    new one is complete: on any error the directory is left as it was. The answers come from `store`
+    (any back end, e.g. an endpoint loaded by `evkg load`), by default the embedded store; the build
+    stamp and the ontology page always describe the local build."""
     default = project.dist / "site"
     out = Path(out) if out else default
     _check_target(out, legacy_marker_ok=out.resolve() == default.resolve())
-    files, queries = render_pages(project)
+    files, queries = render_pages(project, store)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
