@@ -84,7 +84,7 @@ def bench_size(target: int, cases: list, runs: int, rdflib_cap: float, rdflib_up
     from evkg.querying import names_for
     from evkg.remote import remote_query
     from evkg.serve import Endpoint
-    from evkg.store import EmbeddedStore
+    from evkg.store import EmbeddedStore, open_read_only
 
     nt = tmp / f"graph-{target}.nt"
     with open(nt, "w", encoding="utf-8") as f:
@@ -108,8 +108,7 @@ def bench_size(target: int, cases: list, runs: int, rdflib_cap: float, rdflib_up
     triples = len(store)
     del store
     project = Project(proj)
-    embedded = EmbeddedStore(project)
-    store, names = embedded._store, names_for(embedded)
+    store, names = open_read_only(proj / "dist" / "store"), names_for(EmbeddedStore(project))
     g, rdf_load = None, None
     if target <= rdflib_up_to:
         t = time.perf_counter()
@@ -145,7 +144,7 @@ def bench_size(target: int, cases: list, runs: int, rdflib_cap: float, rdflib_up
             stats["embedded"].append(emb)
             stats["rdflib"].append(rdf if rdf is not None else rdflib_cap)
             stats["ratio"].append((rdf if rdf is not None else rdflib_cap) / emb)
-    del g, store, embedded
+    del g, store
     head = [f"### About {target:,} triples ({triples:,} distinct)\n",
             (f"Load: rdflib `Graph.parse` {rdf_load:.2f} s; pyoxigraph `Store.bulk_load` (on disk) {ox_load:.2f} s "
              f"({rdf_load / ox_load:.1f}x faster).\n" if rdf_load else
@@ -193,7 +192,8 @@ def main() -> None:
     cases = [(n, p) for n, p in all_cases() if not catalogue[n].federated]
     out = ["# Query back ends: rdflib vs embedded pyoxigraph vs HTTP endpoint", "",
            f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; medians of {args.runs} runs "
-           f"(HTTP: {max(3, args.runs // 2)}; rdflib: 3, or 1 above 200k triples, capped at {args.rdflib_cap:g} s). "
+           f"(HTTP: {max(3, args.runs // 2)}, stopped at {HTTP_LIMIT_S} s; rdflib: 3, capped at {args.rdflib_cap:g} s, "
+           f"up to {args.rdflib_up_to:,} triples). `uptime` at the start: {os.getloadavg()[0]:.1f} (load average). "
            f"{len(cases)} cases: each canned query with each parameter set the tests use (tests/query_cases.py); "
            "the review graph plus synthetic data (benchmarks/generate.py) in the asserted graph, the review's "
            "inferred triples in the inferred graph.", ""]
