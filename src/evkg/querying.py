@@ -105,7 +105,7 @@ def page(result: QueryResult, limit: int | None, offset: int = 0) -> QueryResult
 
     The page is cut here, not by LIMIT/OFFSET in the query: the engine has to compute and sort the whole
     answer for either, the count comes free, and the rows for silent jurisdictions belong to the order."""
-    if limit is not None and limit < 0 or offset < 0:
+    if (limit is not None and limit < 0) or offset < 0:
         raise EvkgError("a page needs a limit and an offset of 0 or more")
     end = None if limit is None else offset + limit
     return QueryResult(result.columns, result.rows[offset:end], result.boolean, len(result.rows), offset)
