@@ -37,7 +37,9 @@ def evkg(*args: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    runs = ap.parse_args().runs
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "advise.md")
+    args = ap.parse_args()
+    runs = args.runs
     from evkg.advisor import advise
     from evkg.advisor.options import EXAMPLES
     from evkg.advisor.profile import read_profile
@@ -78,7 +80,7 @@ def main() -> None:
     lines += [f"| {k} | {v * 1000:.0f} ms | {v / base:.2f}x |" for k, v in rows.items()]
     text = "\n".join(lines) + "\n"
     print(text)
-    (Path(__file__).resolve().parent / "advise.md").write_text(text, encoding="utf-8")
+    args.out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--before", type=Path, help="src/ directory of an earlier evkg to time side by side")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "report.md")
     args = ap.parse_args()
     runs = args.runs
     project = Project.locate(Path(__file__).resolve().parents[1])
@@ -128,7 +129,7 @@ def main() -> None:
               f"| the whole site ({len(sizes)} files) | {sum(sizes.values()):,} |"]
     text = "\n".join(lines) + "\n"
     print(text)
-    (Path(__file__).resolve().parent / "report.md").write_text(text, encoding="utf-8")
+    args.out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -62,3 +62,33 @@ def test_no_project(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("EVKG_ROOT", raising=False)
     code, _, err = run(capsys, "--root", str(tmp_path), "tables")
     assert code != 0 and "no evkg project found" in err
+
+
+def test_query_pages_a_long_answer(project, capsys):
+    """--limit/--offset show one page of the answer, in its order, and say how many rows the whole has."""
+    import evkg
+
+    kg = evkg.open(project.root)
+    whole = kg.query("source-locations").result
+    page = kg.query("source-locations", limit=10, offset=20).result
+    assert (page.total, page.offset) == (len(whole.rows), 20) and len(whole.rows) > 30
+    assert page.rows == whole.rows[20:30]
+    last = kg.query("source-locations", limit=10, offset=len(whole.rows) - 3).result
+    assert len(last.rows) == 3 and last.total == len(whole.rows)
+    note = f"rows 21-30 of {len(whole.rows)}; the next page: --offset 30"
+    code, out, _ = run(capsys, "--root", str(project.root), "query", "source-locations", "--limit", "10", "--offset", "20")
+    assert code == 0 and note in out
+    code, out, err = run(capsys, "--root", str(project.root), "query", "source-locations", "--limit", "10",
+                         "--offset", "20", "--format", "csv")
+    assert code == 0 and err.strip() == note and len(out.strip().splitlines()) == 11  # the header and 10 rows
+    code, out, _ = run(capsys, "--root", str(project.root), "query", "source-locations", "--format", "csv")
+    assert code == 0 and "of " + str(len(whole.rows)) not in out  # no paging unless asked
+
+
+@pytest.mark.parametrize("value", ["-1", "ten"])
+def test_query_page_needs_a_whole_number(project, capsys, value):
+    with pytest.raises(SystemExit) as e:
+        main(["--root", str(project.root), "query", "source-locations", "--limit", value])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"evkg query: error: argument --limit: '{value}' is not a whole number of rows (0 or more)"

@@ -584,3 +584,26 @@ def test_advise_query_gives_verdicts(q):
     rows = q("advise", targets="UK", profile="use=therapy")
     table1 = [r for r in rows if r["aspect"] == "classification" and r["condition"] == "derived from manipulated cells"]
     assert [(r["verdict"], r["openQuestions"]) for r in table1] == [("applies if", "how the source cells are handled")]
+
+
+def test_parameters_bound_in_union_branches():
+    """A UNION branch that reads a parameter gets its own VALUES block (branches are planned before the
+    block around them is joined); one that BINDs the variable itself, or a profile's rows, does not."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from evkg.binding import Rows, with_values
+
+    a, b = URIRef("http://example.org/a"), URIRef("http://example.org/b")
+    text = ("SELECT ?_s ?o WHERE { { ?_s <http://example.org/p> ?o } UNION { ?o <http://example.org/p> ?x BIND (?x AS ?_s) }"
+            " UNION { ?_s <http://example.org/q> ?o . ?_r <http://example.org/q> ?o } }")
+    bound = with_values(text, {"_s": [a, b], "_r": Rows(("_r",), [(a,)])})
+    branches = bound.split("UNION")
+    assert bound.count("VALUES (?_s ?_r)") == 1  # the block around the branches
+    assert [br.count("VALUES (?_s)") for br in branches] == [1, 0, 1] and "VALUES (?_r)" not in bound
+    store = ox.Store()
+    p, q = ox.NamedNode("http://example.org/p"), ox.NamedNode("http://example.org/q")
+    for s, pred, o in [("a", p, "1"), ("b", p, "2"), ("c", p, "3"), ("a", q, "4")]:
+        store.add(ox.Quad(ox.NamedNode("http://example.org/" + s), pred, ox.Literal(o)))
+    got = sorted((str(r["_s"].value), str(r["o"].value)) for r in store.query(bound))
+    assert got == [("http://example.org/a", "1"), ("http://example.org/a", "4"), ("http://example.org/b", "2")]

@@ -61,6 +61,11 @@ class Answer:
 
     def query_notes(self) -> list[str]:
         notes = [n for n in (self.query.note or "").split("\n") if n]
+        r = self.result
+        if r.total is not None:
+            end = r.offset + len(r.rows)
+            more = f"; the next page: --offset {end}" if end < r.total else ""
+            notes.append(f"rows {r.offset + 1 if r.rows else r.offset}-{end} of {r.total}{more}")
         return notes + (find_notes(self) if self.query.name == "find" else [])
 
     def records(self, iris: bool = False) -> list[dict[str, str]]:
@@ -125,12 +130,17 @@ class KnowledgeGraph:
         """The canned queries by name."""
         return load_catalogue(self.project)
 
-    def query(self, name: str, params: dict[str, str] | None = None, **kwargs: str) -> Answer:
-        """Run canned query `name`; parameters as a person types them ('Japan', 'US IND', '2024-06')."""
+    def query(self, name: str, params: dict[str, str] | None = None, *, limit: int | None = None, offset: int = 0,
+              **kwargs: str) -> Answer:
+        """Run canned query `name`; parameters as a person types them ('Japan', 'US IND', '2024-06').
+        `limit` and `offset` give one page of a long answer; `answer.result.total` counts the whole.
+
+        >>> kg.query("comparison-matrix", limit=50, offset=100).result.total    # doctest: +SKIP"""
         params = {**(params or {}), **{k: str(v) for k, v in kwargs.items()}}
         query = get_query(self.project, name)
         bound = bind(query, params, self.names)
-        return Answer(query, params, bound, execute(query, bound, self.backend, self.names), self.names)
+        result = execute(query, bound, self.backend, self.names, limit=limit, offset=offset)
+        return Answer(query, params, bound, result, self.names)
 
     def sparql(self, text: str) -> QueryResult:
         """Any SPARQL SELECT or ASK query."""

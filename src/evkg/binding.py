@@ -55,6 +55,22 @@ def with_values(query: str, bindings: dict[str, Node | list[Node]]) -> str:
         if used:
             inserts.append((start, used))
             placed |= used.keys()
+    # the branches of a UNION are planned on their own, before the VALUES around them are joined: a
+    # branch that reads a parameter repeats its block (the same rows, so the join keeps the answer), else
+    # it is evaluated over the whole graph. Not for rows with UNDEF (a profile): they could join twice;
+    # nor in a branch that BINDs the variable itself.
+    for start, end in _union_branches(code):
+        own = code[start:end]
+        for s2, e2 in groups:
+            if start < s2 and e2 <= end:  # a subquery inside the branch binds for itself
+                opening = max(m.start() for m in re.finditer(r"\{\s*SELECT\b", code[:s2], re.IGNORECASE))
+                lo, hi = max(opening, start) - start, min(_closing(code, opening + 1) + 1, end) - start
+                own = own[:lo] + " " * (hi - lo) + own[hi:]
+        used = {k: v for k, v in bindings.items()
+                if not isinstance(v, Rows) and re.search(rf"\?{re.escape(k)}\b", own)
+                and not re.search(rf"\bAS\s+\?{re.escape(k)}\b", own, re.IGNORECASE)}  # a branch that BINDs it
+        if used:
+            inserts.append((start, used))
     rest = {k: v for k, v in bindings.items() if k not in placed}
     if rest:  # a parameter only projected: the outermost group binds it
         inserts.append((groups[0][0], rest))
@@ -103,6 +119,20 @@ def _where_groups(query: str) -> list[tuple[int, int]]:
             start += inner.end()
         groups.append((start, _closing(code, start)))
     return groups
+
+
+def _union_branches(code: str) -> list[tuple[int, int]]:
+    """(start, end) of the body of every group joined by UNION (not a `{ SELECT` subquery's own braces)."""
+    branches: set[tuple[int, int]] = set()
+    for m in re.finditer(r"\}\s*UNION\s*\{", code, re.IGNORECASE):
+        depth, i = 1, m.start() - 1  # the left branch: back to the brace that opens it
+        while i >= 0 and depth:
+            depth += {"}": 1, "{": -1}.get(code[i], 0)
+            i -= 1
+        for start in (i + 2, m.end()):
+            if not re.match(r"\s*SELECT\b", code[start:], re.IGNORECASE):
+                branches.add((start, _closing(code, start)))
+    return sorted(branches)
 
 
 def _closing(code: str, start: int) -> int:

@@ -177,7 +177,10 @@ def _cmd_query(args, project: Project) -> int:
     backend = open_backend(project, args.endpoint, args.timeout)
     names = names_for(backend)
     bound = bind(query, params, names)
-    answer = Answer(query, params, bound, execute(query, bound, backend, names, services), names)
+    answer = Answer(query, params, bound, execute(query, bound, backend, names, services, limit=args.limit,
+                                                  offset=args.offset), names)
+    if answer.result.total is not None and args.format not in ("table", "markdown"):
+        print(answer.query_notes()[-1], file=sys.stderr)  # a machine format has no notes: where the page is
     if args.format in ("json", "tsv"):
         sys.stdout.write(answer.render(args.format))
         return 0
@@ -187,6 +190,7 @@ def _cmd_query(args, project: Project) -> int:
 
 def _cmd_find(args, project: Project) -> int:
     args.name, args.args, args.param, args.service = "find", [" ".join(args.text)], [], []
+    args.limit, args.offset = getattr(args, "limit", None), getattr(args, "offset", 0)
     return _cmd_query(args, project)
 
 
@@ -410,6 +414,13 @@ def _cmd_recover(args, project: Project) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """A whole number of rows, 0 or more (argparse turns the ValueError into one line and exit 2)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of rows (0 or more)")
+    return int(text)
+
+
 def _output_options(p: argparse.ArgumentParser, formats: tuple[str, ...], iris: bool = True) -> None:
     p.add_argument("--format", choices=formats, default=formats[0],
                    help="table (fits the terminal), csv, markdown, xlsx: labels and sources for people; "
@@ -474,6 +485,8 @@ def parser() -> argparse.ArgumentParser:
     _output_options(qq, ("table", "csv", "markdown", "xlsx", "json", "tsv"))
     qq.add_argument("--service", action="append", metavar="ORIGINAL=URL",
                     help="send a federated query's SERVICE calls to another endpoint (mirror or local stand-in)")
+    qq.add_argument("--limit", type=_count, metavar="N", help="show N rows of a long answer (a page; the total is shown)")
+    qq.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the first N rows (the next page)")
     _endpoint_options(qq)
     qq.set_defaults(func=_cmd_query)
 

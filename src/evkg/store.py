@@ -17,11 +17,14 @@ QUERY_MEMORY_MB = 2048  # what one query may allocate beyond the process's own s
 
 @dataclass
 class QueryResult:
-    """A SELECT result (columns and rows of rdflib terms, None where unbound) or an ASK answer."""
+    """A SELECT result (columns and rows of rdflib terms, None where unbound) or an ASK answer; a page
+    of a longer answer says how many rows the whole answer has (`total`) and where it starts (`offset`)."""
 
     columns: list[str]
     rows: list[list[Node | None]]
     boolean: bool | None = None
+    total: int | None = None
+    offset: int = 0
 
 
 def to_rdflib(term) -> Node | None:
