@@ -118,9 +118,17 @@ def _core_shapes(shapes: Graph, skolem: str) -> ox.Store:
                                                     for s, p, o in shapes]
     named = lambda t: ox.NamedNode(skolem + t.value) if isinstance(t, ox.BlankNode) else t
     sparql = str(SH.sparql)
-    core = ox.Store()
-    core.extend(ox.Quad(named(t.subject), t.predicate, named(t.object)) for t in read if t.predicate.value != sparql)
+    core = Graph()
+    core.addN((to_rdflib(named(t.subject)), to_rdflib(t.predicate), _typed(named(t.object)), core)
+              for t in read if t.predicate.value != sparql)
     return core
+
+
+def _typed(term):
+    """An rdflib term; a simple literal keeps its xsd:string datatype explicit (as the store's data has it)."""
+    if isinstance(term, ox.Literal) and not term.language and term.datatype.value == str(XSD_STRING):
+        return Literal(term.value, datatype=XSD_STRING)
+    return to_rdflib(term)
 
 
 def _shown(term: Node | None) -> str | None:
