@@ -35,6 +35,7 @@ INFERRED_ARTEFACTS = {"evkg-inferred.ttl": ox.RdfFormat.TURTLE, "evkg-inferred.n
 DERIVED = "evkg-derived.nt"  # the shortcut triples the rules added (also in evkg.nt): what `evkg add` re-derives
 STORE_DIR = "store"
 REPORT = "build-report.json"
+OX_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}  # for pyoxigraph's Turtle writer
 
 
 @dataclass
@@ -161,10 +162,9 @@ def stage_asserted(store: ox.Store, staging: Path, root: Path) -> None:
     the ontology alone as RDF/XML, and the store's named graph <https://w3id.org/evkg/graph/asserted>."""
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     for name, fmt in ARTEFACTS.items():
         store.dump(staging / name, format=fmt, from_graph=ox.DefaultGraph(),
-                   **({"prefixes": prefixes} if fmt is not ox.RdfFormat.N_TRIPLES else {}))
+                   **({"prefixes": OX_PREFIXES} if fmt is not ox.RdfFormat.N_TRIPLES else {}))
     ontology = Graph()  # the TBox alone, in RDF/XML, for Protégé and other OWL tools
     for f in sorted((root / "ontology").glob("*.ttl")):
         ontology.parse(f, format="turtle")
@@ -208,10 +208,9 @@ def write_inferred(inferred: Graph, staging: Path) -> None:
     0.3 s of every `evkg add`)."""
     triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
                for s, p, o in sorted(inferred, key=lambda t: tuple(x.n3() for x in t))]
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     for name, fmt in INFERRED_ARTEFACTS.items():
         ox.serialize(triples, staging / name, format=fmt,
-                     **({"prefixes": prefixes} if fmt is not ox.RdfFormat.N_TRIPLES else {}))
+                     **({"prefixes": OX_PREFIXES} if fmt is not ox.RdfFormat.N_TRIPLES else {}))
 
 
 def stage_inferred(inferred: Graph, staging: Path, report: dict) -> None:

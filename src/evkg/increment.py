@@ -23,10 +23,10 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from .build import (ARTEFACTS, DERIVED, REPORT, STORE_DIR, _describe_locations, assemble_store,
+from .build import (ARTEFACTS, DERIVED, OX_PREFIXES, REPORT, STORE_DIR, _describe_locations, assemble_store,
                     inferred_memberships, sources_digest, statistics, write_inferred)
 from .errors import BuildFailure
-from .namespaces import ASSERTED_GRAPH, EVKG, INFERRED_GRAPH, PREFIXES, PROV, RDF
+from .namespaces import ASSERTED_GRAPH, EVKG, INFERRED_GRAPH, PROV, RDF
 from .project import Project
 from .provenance import UNSOURCED
 from .rules import apply_rules
@@ -186,7 +186,7 @@ def _reason(j: Judgement, reasoner: str):
 PROV_SOURCE = "https://w3id.org/evkg/resource/source/"  # source locations: provenance, no reasoner reads them
 
 
-def _append_asserted(dist: Path, staging: Path, triples: list, prefixes: dict) -> bool:
+def _append_asserted(dist: Path, staging: Path, triples: list) -> bool:
     """Write evkg.nt, evkg.ttl and evkg.jsonld into `staging` as dist/'s with `triples` appended: a
     fraction of the time of dumping the store. False (and nothing written) if dist/evkg.jsonld is not
     the JSON array of node objects a dump writes."""
@@ -199,7 +199,7 @@ def _append_asserted(dist: Path, staging: Path, triples: list, prefixes: dict) -
     for name, fmt in ARTEFACTS.items():
         shutil.copyfile(dist / name, staging / name)
         extra = ox.serialize(triples, format=fmt,
-                             **({"prefixes": prefixes} if fmt is ox.RdfFormat.TURTLE else {}))
+                             **({"prefixes": OX_PREFIXES} if fmt is ox.RdfFormat.TURTLE else {}))
         with open(staging / name, "r+b") as f:
             if fmt is ox.RdfFormat.JSON_LD:  # [a, b] + [c] -> [a, b, c]
                 f.seek(f.seek(0, 2) - len(tail) + end - 1)
@@ -230,13 +230,12 @@ def stage_update(project: Project, j: Judgement, target: Path, content: bytes, s
     progress(f"writing {staging.name}/")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     # Nothing withdrawn: the last build's files plus the new triples (the same graph a dump writes).
     appended = not j.removed and len(store) == j.base.size + len(j.added) and _append_asserted(
-        dist, staging, [ox.Triple(q.subject, q.predicate, q.object) for q in j.added], prefixes)
+        dist, staging, [ox.Triple(q.subject, q.predicate, q.object) for q in j.added])
     for name, fmt in ARTEFACTS.items() if not appended else ():
         store.dump(staging / name, format=fmt, from_graph=ox.DefaultGraph(),
-                   **({"prefixes": prefixes} if fmt is not ox.RdfFormat.N_TRIPLES else {}))
+                   **({"prefixes": OX_PREFIXES} if fmt is not ox.RdfFormat.N_TRIPLES else {}))
     shutil.copy2(dist / "evkg-ontology.owl", staging / "evkg-ontology.owl")
     with open(staging / DERIVED, "wb") as f:
         ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in j.shortcuts), f,
