@@ -74,15 +74,6 @@ def _prefixes(shapes: Graph, node):
             yield str(shapes.value(decl, SH.prefix)), str(shapes.value(decl, SH.namespace))
 
 
-def without_sparql(shapes: Graph) -> Graph:
-    """The shapes with their sh:sparql constraints left out (the core constraints, for a core engine)."""
-    out = Graph()
-    for triple in shapes:
-        if triple[1] != SH.sparql:
-            out.add(triple)
-    return out
-
-
 def run(store: ox.Store, shapes: Graph, focus: list[URIRef] | None = None) -> list[tuple[URIRef, object, dict]]:
     """Evaluate every SPARQL constraint on `store` (on the nodes in `focus` only, if given); returns
     (shape, severity, result) triples of rdflib terms: focus, path, value and the substituted message."""

@@ -23,6 +23,7 @@ from .namespaces import EVKG, RDF, RDFS
 from .project import Project
 from .provenance import describe_locations
 from .results import compact
+from .store import to_oxigraph, to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
@@ -85,11 +86,49 @@ class ValidationReport:
         return "\n".join(lines) + "\n"
 
 
+class ShapesGraph(Graph):
+    """The shapes as an rdflib graph (pySHACL, the findings' shape names), also kept as the pyoxigraph
+    triples they were read as, so the core engine gets them without a round trip through rdflib."""
+
+    triples_ox: list = []
+
+
 def load_shapes(project: Project) -> Graph:
+    """shapes/*.ttl, read by pyoxigraph (rdflib's Turtle parser took 0.3 s of every `evkg add`); a file
+    it rejects is read by rdflib, whose error names the line."""
     files = sorted((project.root / "shapes").glob("*.ttl"))
     if not files:
         raise EvkgError(f"no SHACL shapes found in {project.root / 'shapes'}")
-    return load_sources(files, project.root)
+    read = []
+    for f in files:
+        try:
+            read += ox.parse(path=str(f), format=ox.RdfFormat.TURTLE, base_iri=f.resolve().as_uri(),
+                             rename_blank_nodes=True)
+        except (SyntaxError, ValueError, OSError):
+            return load_sources(files, project.root)
+    shapes = ShapesGraph()
+    shapes.addN((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), shapes) for t in read)
+    shapes.triples_ox = read
+    return shapes
+
+
+def _core_shapes(shapes: Graph, skolem: str) -> Graph:
+    """The shapes without their SPARQL constraints, blank nodes named under `skolem`, for pyshacl-turbo."""
+    read = getattr(shapes, "triples_ox", None) or [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+                                                    for s, p, o in shapes]
+    named = lambda t: ox.NamedNode(skolem + t.value) if isinstance(t, ox.BlankNode) else t
+    sparql = str(SH.sparql)
+    core = Graph()
+    core.addN((to_rdflib(named(t.subject)), to_rdflib(t.predicate), _typed(named(t.object)), core)
+              for t in read if t.predicate.value != sparql)
+    return core
+
+
+def _typed(term):
+    """An rdflib term; a simple literal keeps its xsd:string datatype explicit (as the store's data has it)."""
+    if isinstance(term, ox.Literal) and not term.language and term.datatype.value == str(XSD_STRING):
+        return Literal(term.value, datatype=XSD_STRING)
+    return to_rdflib(term)
 
 
 def _shown(term: Node | None) -> str | None:
@@ -225,15 +264,12 @@ def _validate(core_store: ox.Store, store: ox.Store, shapes: Graph, core_focus, 
     from . import shacl_sparql
 
     t = time.perf_counter()
-    # The shapes go in as a pyoxigraph store too: given an rdflib graph, pyshacl-turbo takes a plain
-    # literal of an sh:in list and the store's equal xsd:string literal for different values. Their
-    # blank nodes are named on the way in and back, so results point into `shapes`.
+    # The shapes go in as an rdflib graph whose simple literals say xsd:string (pyshacl-turbo would
+    # otherwise take a plain literal of an sh:in list and the store's equal xsd:string literal for
+    # different values); given a store, it re-parses it in Python (0.35 s). Their blank nodes are named
+    # on the way in and back, so results point into `shapes`.
     skolem = "urn:evkg:shapes-blank-node:"
-    named = Graph()
-    for triple in shacl_sparql.without_sparql(shapes):
-        named.add(tuple(URIRef(skolem + term) if isinstance(term, BNode) else term for term in triple))
-    core = ox.Store()
-    core.load(named.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    core = _core_shapes(shapes, skolem)
     try:
         _, raw, _ = pyshacl_turbo.validate(core_store, shacl_graph=core, inference="none", allow_warnings=True,
                                            allow_infos=True, focus_nodes=core_focus)
