@@ -19,6 +19,7 @@ BENCHMARKS = ROOT / "benchmarks"
 SMOKE: dict[str, list[str]] = {
     "add.py": ["--sizes", "10000", "--runs", "1", "--rebuild-up-to", "0", "--out", "{out}"],  # the submission needs a synthetic jurisdiction
     "advise.py": ["--runs", "1", "--out", "{out}"],
+    "agreement.py": ["--engines", "evkg-serve", "--out", "{out}"],
     "build.py": ["--sizes", "--runs", "1", "--old-up-to", "0"],
     "engines.py": ["--sizes", "0", "--runs", "1", "--out", "{out}"],
     "generate.py": ["10"],
