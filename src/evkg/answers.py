@@ -11,7 +11,7 @@ from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from .conflicts import legend, mark, numbers
-from .namespaces import SRC
+from .namespaces import ASSERTED_GRAPH, SRC
 from .provenance import parse_location
 from .resolve import PREFIX_BLOCK, Names, curie
 from .store import QueryResult
@@ -192,11 +192,14 @@ def contradictions_of(result: QueryResult, names: Names) -> dict[str, list[tuple
     if not positions:
         return {}
     values = " ".join(f"<{p}>" for p in positions)
-    res = names.backend.query(PREFIX_BLOCK + f"""SELECT ?p ?c ?topic WHERE {{
-        VALUES ?p {{ {values} }} ?c a evkg:Contradiction ; evkg:conflictingPosition ?p ; rdfs:label ?topic }}
+    # the graph the canned queries and the contradiction numbers read (conflicts.py), on any store
+    res = names.backend.query(PREFIX_BLOCK + f"""SELECT ?p ?c ?topic WHERE {{ GRAPH <{ASSERTED_GRAPH}> {{
+        VALUES ?p {{ {values} }} ?c a evkg:Contradiction ; evkg:conflictingPosition ?p ; rdfs:label ?topic }} }}
         ORDER BY STR(?topic)""")
+    numbered = numbers(names)
     out: dict[str, list[tuple[str, str]]] = {}
     for p, c, topic in res.rows:
-        out.setdefault(str(p), []).append((str(c), str(topic)))
+        if str(c) in numbered:
+            out.setdefault(str(p), []).append((str(c), str(topic)))
     return out
 

@@ -3,11 +3,12 @@ the order of the contradictions list, by the first jurisdiction concerned (by na
 
 from __future__ import annotations
 
+from .namespaces import ASSERTED_GRAPH
 from .resolve import PREFIX_BLOCK, Names
 
 WHOLE_REVIEW = "(the review as a whole)"  # as the contradictions query names one about no jurisdiction
 _QUERY = PREFIX_BLOCK + """SELECT ?c ?topic ?jl WHERE {
-  GRAPH <https://w3id.org/evkg/graph/asserted> {
+  GRAPH <""" + str(ASSERTED_GRAPH) + """> {
     ?c a evkg:Contradiction ; rdfs:label ?topic .
     OPTIONAL { ?c evkg:jurisdiction ?j . ?j rdfs:label ?jl }
   }
