@@ -23,7 +23,7 @@ SMOKE: dict[str, list[str]] = {
     "build.py": ["--sizes", "--runs", "1", "--old-up-to", "0"],
     "engines.py": ["--sizes", "0", "--runs", "1", "--out", "{out}"],
     "generate.py": ["10"],
-    "query_backends.py": ["--smoke", "--out", "{out}"],
+    "query_backends.py": ["--smoke", "--rdflib-up-to", "0", "--out", "{out}"],  # rdflib can pass its cap (closing note)
     "reasoning.py": ["--sizes", "--runs", "1", "--hermit-up-to", "-1", "--modules-up-to", "-1", "--rl-up-to", "-1"],
     "report.py": ["--runs", "1", "--out", "{out}"],
     "serve_guard.py": ["--queries", "5", "--clients", "1", "--out", "{out}"],
@@ -63,7 +63,7 @@ def test_script_runs_at_a_tiny_size(script, built, tmp_path):
     args = [a.replace("{out}", str(out)) for a in SMOKE[script]]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=240)
+                          capture_output=True, text=True, timeout=900)  # a busy machine; still bounded
     assert done.returncode == 0, f"{script} {' '.join(args)} failed:\n{done.stderr[-3000:]}"
     written = out.read_text(encoding="utf-8") if out.exists() else done.stdout
     assert written.strip(), f"{script} printed no result"
